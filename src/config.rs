@@ -1,0 +1,259 @@
+//! Configuration of `flowgate serve` (DESIGN §8): flags, then `FLOWGATE_*`
+//! environment variables, then an optional TOML file (`--config`), then
+//! built-in defaults, in that order of precedence.
+
+use crate::app::Settings;
+use clap::Args;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Options of `flowgate serve`. Every flag has a `FLOWGATE_*` variable and
+/// a key of the same name (with `_` for `-`) in the TOML file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// TOML file with any of the options below (lowest precedence).
+    #[arg(long, env = "FLOWGATE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "FLOWGATE_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// Database URL [default: sqlite://flowgate.db].
+    #[arg(long, env = "FLOWGATE_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Public base URL, the issuer; every published URL derives from it
+    /// [default: http://<listen address>].
+    #[arg(long, env = "FLOWGATE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Access token lifetime in seconds for clients using the server
+    /// default; -1 never expires [default: 3600].
+    #[arg(
+        long,
+        env = "FLOWGATE_ACCESS_TOKEN_LIFETIME",
+        value_name = "SECS",
+        allow_negative_numbers = true
+    )]
+    pub access_token_lifetime: Option<i64>,
+    /// Largest request body accepted, in bytes [default: 65536].
+    #[arg(long, env = "FLOWGATE_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Seconds a validated token or client may be served from memory; bounds
+    /// how long changes made by another process (the CLI) go unseen
+    /// [default: 10].
+    #[arg(long, env = "FLOWGATE_CACHE_TTL", value_name = "SECS")]
+    pub cache_ttl: Option<u64>,
+    /// Seconds between runs of the janitor that purges expired tokens and
+    /// codes; 0 disables it [default: 60].
+    #[arg(long, env = "FLOWGATE_JANITOR_INTERVAL", value_name = "SECS")]
+    pub janitor_interval: Option<u64>,
+    /// Most rows the janitor deletes per batch [default: 1000].
+    #[arg(long, env = "FLOWGATE_JANITOR_BATCH", value_name = "ROWS")]
+    pub janitor_batch: Option<u32>,
+    /// Log filter, e.g. `info` or `flowgate=debug` [default: info].
+    #[arg(long, env = "FLOWGATE_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "FLOWGATE_LOG_JSON")]
+    pub log_json: bool,
+}
+
+/// The TOML file: the same options, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    access_token_lifetime: Option<i64>,
+    max_body_bytes: Option<usize>,
+    cache_ttl: Option<u64>,
+    janitor_interval: Option<u64>,
+    janitor_batch: Option<u32>,
+    log: Option<String>,
+    log_json: Option<bool>,
+}
+
+/// Fully resolved configuration of a server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub max_body_bytes: usize,
+    pub janitor_interval: Duration,
+    pub janitor_batch: u32,
+    pub log: String,
+    pub log_json: bool,
+    /// Password for the `admin` account created on first start.
+    pub admin_password: Option<String>,
+    pub settings: Settings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Resolves flags and environment (already merged by clap) over the
+    /// TOML file over the defaults, and checks the result.
+    pub fn resolve(args: ServeArgs) -> Result<Config, ConfigError> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                toml::from_str::<FileConfig>(&text).map_err(|e| ConfigError::Parse {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let public_url = args
+            .public_url
+            .or(file.public_url)
+            .unwrap_or_else(|| default_public_url(listen));
+        check_public_url(&public_url)?;
+        let access_token_lifetime = args
+            .access_token_lifetime
+            .or(file.access_token_lifetime)
+            .unwrap_or(3600);
+        if access_token_lifetime == 0 || access_token_lifetime < -1 {
+            return Err(ConfigError::Invalid(
+                "access-token-lifetime must be -1 (never expires) or a positive number of seconds"
+                    .into(),
+            ));
+        }
+        let max_body_bytes = args
+            .max_body_bytes
+            .or(file.max_body_bytes)
+            .unwrap_or(64 * 1024);
+        if max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "max-body-bytes must be at least 1024".into(),
+            ));
+        }
+        let defaults = Settings::default();
+        Ok(Config {
+            listen,
+            database_url: args
+                .database_url
+                .or(file.database_url)
+                .unwrap_or_else(|| "sqlite://flowgate.db".into()),
+            max_body_bytes,
+            janitor_interval: Duration::from_secs(
+                args.janitor_interval
+                    .or(file.janitor_interval)
+                    .unwrap_or(60),
+            ),
+            janitor_batch: args
+                .janitor_batch
+                .or(file.janitor_batch)
+                .unwrap_or(1000)
+                .max(1),
+            log: args.log.or(file.log).unwrap_or_else(|| "info".into()),
+            log_json: args.log_json || file.log_json.unwrap_or(false),
+            admin_password: std::env::var("FLOWGATE_ADMIN_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty()),
+            settings: Settings {
+                public_url: public_url.trim_end_matches('/').to_owned(),
+                access_token_lifetime,
+                cache_ttl: args
+                    .cache_ttl
+                    .or(file.cache_ttl)
+                    .map(Duration::from_secs)
+                    .unwrap_or(defaults.cache_ttl),
+                ..defaults
+            },
+        })
+    }
+}
+
+/// `http://` plus the listen address, with an unspecified IP replaced by
+/// loopback so that the URL is one a browser on this machine can open.
+fn default_public_url(listen: SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}", listen.port())
+    } else {
+        format!("http://{listen}")
+    }
+}
+
+/// The issuer must be an absolute http(s) URL without query or fragment
+/// (RFC 8414 §2).
+fn check_public_url(s: &str) -> Result<(), ConfigError> {
+    let url =
+        url::Url::parse(s).map_err(|e| ConfigError::Invalid(format!("public-url {s:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(ConfigError::Invalid(format!(
+            "public-url {s:?} must be an http(s) URL without query or fragment"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let c = Config::resolve(ServeArgs::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://flowgate.db");
+        assert_eq!(c.settings.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.max_body_bytes, 65536);
+    }
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fg.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\naccess_token_lifetime = 60\n",
+        )
+        .unwrap();
+        let c = Config::resolve(ServeArgs {
+            config: Some(path),
+            access_token_lifetime: Some(120),
+            ..ServeArgs::default()
+        })
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.settings.public_url, "http://127.0.0.1:9000");
+        assert_eq!(c.settings.access_token_lifetime, 120);
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let bad = ServeArgs {
+            public_url: Some("http://x/?q=1".into()),
+            ..ServeArgs::default()
+        };
+        assert!(Config::resolve(bad).is_err());
+        let zero = ServeArgs {
+            access_token_lifetime: Some(0),
+            ..ServeArgs::default()
+        };
+        assert!(Config::resolve(zero).is_err());
+    }
+}

@@ -1,0 +1,111 @@
+//! OAuth 2.0 error responses (RFC 6749 §5.2, RFC 7009 §2.2.1): the codes as
+//! data. The web layer decides the transport (status, headers, JSON body).
+
+use crate::store::StoreError;
+use std::borrow::Cow;
+
+/// The error codes flowgate sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    UnsupportedTokenType,
+    ServerError,
+    TemporarilyUnavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+        }
+    }
+
+    /// HTTP status for this error at the token, introspection and
+    /// revocation endpoints.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidClient => 401,
+            ErrorCode::ServerError => 500,
+            ErrorCode::TemporarilyUnavailable => 503,
+            _ => 400,
+        }
+    }
+}
+
+/// An error answer of the token, introspection or revocation endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    pub code: ErrorCode,
+    pub description: Cow<'static, str>,
+}
+
+impl OAuthError {
+    pub fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
+        OAuthError {
+            code,
+            description: description.into(),
+        }
+    }
+
+    pub fn invalid_request(d: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, d)
+    }
+
+    pub fn invalid_client(d: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidClient, d)
+    }
+
+    pub fn invalid_grant(d: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidGrant, d)
+    }
+
+    pub fn unauthorized_client(d: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::UnauthorizedClient, d)
+    }
+
+    pub fn invalid_scope(d: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidScope, d)
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    /// Store failures become `server_error` or `temporarily_unavailable`;
+    /// the cause is logged here and never sent to the client.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(msg) => {
+                tracing::warn!(error = %msg, "store unavailable");
+                OAuthError::new(
+                    ErrorCode::TemporarilyUnavailable,
+                    "the server cannot reach its store; retry later",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "store failure");
+                OAuthError::new(ErrorCode::ServerError, "internal error")
+            }
+        }
+    }
+}
+
+impl From<crate::domain::DomainError> for OAuthError {
+    fn from(e: crate::domain::DomainError) -> Self {
+        match e {
+            crate::domain::DomainError::Store(s) => s.into(),
+            other => OAuthError::invalid_request(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The token endpoint (RFC 6749 §3.2): one closed set of token requests,
+//! parsed in one place and dispatched to one module per grant.
+
+use super::grants::{client_credentials, password};
+use super::{AuthenticatedClient, OAuthError, Params};
+use crate::app::App;
+use crate::crypto::Secret;
+use crate::domain::{GrantType, NewAuditEvent};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Grants the token endpoint serves, in the order metadata lists them.
+pub const SUPPORTED_GRANTS: &[GrantType] = &[GrantType::ClientCredentials, GrantType::Password];
+
+/// A token request, by grant type.
+#[derive(Debug)]
+pub enum TokenRequest {
+    ClientCredentials {
+        scope: Option<String>,
+    },
+    Password {
+        username: String,
+        password: Secret,
+        scope: Option<String>,
+    },
+}
+
+impl TokenRequest {
+    /// Reads the grant-specific parameters (RFC 6749 §4.3.2, §4.4.2).
+    pub fn parse(params: &Params) -> Result<TokenRequest, OAuthError> {
+        let grant_type = params.require("grant_type")?;
+        let scope = params.get("scope").map(str::to_owned);
+        match GrantType::parse(grant_type) {
+            Some(GrantType::ClientCredentials) => Ok(TokenRequest::ClientCredentials { scope }),
+            Some(GrantType::Password) => Ok(TokenRequest::Password {
+                username: params.require("username")?.to_owned(),
+                password: Secret::new(params.require("password")?),
+                scope,
+            }),
+            _ => Err(OAuthError::new(
+                super::ErrorCode::UnsupportedGrantType,
+                format!(
+                    "grant_type \"{}\" is not supported here; supported: {}",
+                    grant_type
+                        .chars()
+                        .filter(char::is_ascii_graphic)
+                        .take(60)
+                        .collect::<String>(),
+                    SUPPORTED_GRANTS
+                        .iter()
+                        .map(|g| g.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+
+    pub fn grant_type(&self) -> GrantType {
+        match self {
+            TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
+            TokenRequest::Password { .. } => GrantType::Password,
+        }
+    }
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Absent when the token never expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub scope: String,
+}
+
+impl App {
+    /// Handles one token request: authenticates the client, checks that it
+    /// may use the grant, and runs the grant.
+    pub async fn token(
+        self: &Arc<Self>,
+        authorization: Option<&str>,
+        params: &Params,
+    ) -> Result<TokenResponse, OAuthError> {
+        let client = self.authenticate_client(authorization, params).await?;
+        let request = TokenRequest::parse(params)?;
+        let result = self.run_grant(&client, request).await;
+        if let Err(e) = &result {
+            self.audit_later(
+                NewAuditEvent::failure(format!("client:{}", client.client.id), "token.issue", None)
+                    .with_detail(serde_json::json!({ "error": e.code.as_str(), "description": e.description })),
+            );
+        }
+        result
+    }
+
+    async fn run_grant(
+        &self,
+        client: &AuthenticatedClient,
+        request: TokenRequest,
+    ) -> Result<TokenResponse, OAuthError> {
+        let grant = request.grant_type();
+        if !client.client.allows_grant(grant) {
+            return Err(OAuthError::unauthorized_client(format!(
+                "this client is not registered for the {grant} grant"
+            )));
+        }
+        if grant.confidential_only() && client.client.is_public() {
+            return Err(OAuthError::unauthorized_client(format!(
+                "the {grant} grant is only for confidential clients"
+            )));
+        }
+        match request {
+            TokenRequest::ClientCredentials { scope } => {
+                client_credentials::grant(self, &client.client, scope.as_deref()).await
+            }
+            TokenRequest::Password {
+                username,
+                password,
+                scope,
+            } => {
+                password::grant(self, &client.client, &username, &password, scope.as_deref()).await
+            }
+        }
+    }
+}

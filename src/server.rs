@@ -1,0 +1,197 @@
+//! Starting and stopping the server: open and migrate the store, create the
+//! `admin` account and scope, start the janitor, serve until SIGINT or
+//! SIGTERM, then drain in-flight requests and flush pending writes.
+
+use crate::app::App;
+use crate::config::{Config, ServeArgs};
+use crate::oauth::metadata::{INTROSPECT_PATH, METADATA_PATH, REVOKE_PATH, TOKEN_PATH};
+use crate::{janitor, store, web};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A server running in this process.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot open the store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot prepare the store: {0}")]
+    Bootstrap(#[from] crate::domain::DomainError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl Server {
+    /// Opens the store, bootstraps it and starts serving on `config.listen`
+    /// (port 0 picks a free port; see [`Server::addr`]).
+    pub async fn start(config: Config) -> Result<Server, StartError> {
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        Self::start_on(listener, config).await
+    }
+
+    /// Like [`Server::start`], on a listener the caller bound.
+    pub async fn start_on(listener: TcpListener, config: Config) -> Result<Server, StartError> {
+        let store = store::open(&config.database_url, true).await?;
+        let app = Arc::new(App::new(store, config.settings.clone()));
+        app.ensure_admin_scope().await?;
+        if let Some(generated) = app.ensure_admin_user(config.admin_password.clone()).await? {
+            // Shown once, on the terminal only, never in the log stream.
+            println!(
+                "\nCreated the administrator account.\n  user:     admin\n  password: {}\nStore it now: it is not shown again. Set FLOWGATE_ADMIN_PASSWORD to choose it.\n",
+                generated.expose()
+            );
+        }
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+        let (stop, stopped) = watch::channel(false);
+        if !config.janitor_interval.is_zero() {
+            tokio::spawn(janitor::run(
+                app.clone(),
+                config.janitor_interval,
+                config.janitor_batch,
+                stopped.clone(),
+            ));
+        }
+        tokio::spawn(metrics_upkeep(stopped.clone()));
+        let router = web::router(app.clone(), config.max_body_bytes);
+        let mut shutdown = stopped;
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = shutdown.wait_for(|s| *s).await;
+                })
+                .await
+        });
+        Ok(Server {
+            addr,
+            app,
+            stop,
+            task,
+        })
+    }
+
+    /// Stops accepting connections, waits for in-flight requests, and
+    /// flushes the store.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.stop.send(true);
+        let result = match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        self.app.store.close().await;
+        result
+    }
+}
+
+async fn metrics_upkeep(mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+            _ = stop.changed() => return,
+        }
+        if let Some(h) = web::ops::prometheus() {
+            h.run_upkeep();
+        }
+    }
+}
+
+/// `flowgate serve`.
+pub async fn run(args: ServeArgs) -> ExitCode {
+    let config = match Config::resolve(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let _ = web::ops::prometheus();
+    let server = match Server::start(config.clone()).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "flowgate could not start");
+            return ExitCode::FAILURE;
+        }
+    };
+    let base = &config.settings.public_url;
+    tracing::info!(
+        listen = %server.addr,
+        database = %store::redact_url(&config.database_url),
+        "flowgate is serving"
+    );
+    tracing::info!("metadata:      {base}{METADATA_PATH}");
+    tracing::info!("token:         {base}{TOKEN_PATH}");
+    tracing::info!("introspection: {base}{INTROSPECT_PATH}");
+    tracing::info!("revocation:    {base}{REVOKE_PATH}");
+    tracing::info!("admin API:     {base}/admin/api/v1/");
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining in-flight requests");
+    match server.stop().await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "server error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if config.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

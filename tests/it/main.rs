@@ -1,0 +1,8 @@
+//! flowgate's integration tests: one binary, each test against a real
+//! server on an ephemeral port.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod introspection;
+mod store_suite;
+mod support;
+mod token_endpoint;

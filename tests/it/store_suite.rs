@@ -1,0 +1,197 @@
+//! Storage conformance suite: every check is written once against
+//! `Arc<dyn Store>`, so each backend runs the very same contracts.
+//!
+//! To run the suite against another backend, write a factory
+//! `async fn make_xxx_store() -> (Arc<dyn Store>, Guard)` that returns an
+//! empty, migrated store (the guard keeps its resources alive until the test
+//! ends) and add `store_suite!(xxx, make_xxx_store);` at the bottom of this
+//! file. Each check becomes one `#[tokio::test]` in module `xxx`.
+
+mod records;
+mod tokens;
+
+pub use records::*;
+pub use tokens::*;
+
+use flowgate::crypto::{Digest, random_secret};
+use flowgate::domain::{
+    AccessToken, AuthCode, AuthMethod, Client, ClientSpec, GrantType, Lifetime, RefreshCount,
+    RefreshToken, ScopeSet, User,
+};
+use flowgate::store::{Store, StoreError, StoreResult};
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// Expands to one `#[tokio::test]` per check, in a module named `$backend`,
+/// each against a fresh store from `$make`.
+macro_rules! store_suite {
+    ($backend:ident, $make:path) => {
+        store_suite!(@tests $backend, $make;
+            check_client_crud,
+            check_client_name_version_is_unique_ignoring_case,
+            check_update_missing_client_is_not_found,
+            check_delete_client_cascades_to_tokens_and_codes,
+            check_scope_crud,
+            check_user_crud,
+            check_delete_user_removes_their_tokens,
+            check_concurrent_access_token_inserts,
+            check_failed_access_token_insert_is_isolated_and_atomic,
+            check_revoke_access_token_once,
+            check_list_access_tokens_filters_and_pages,
+            check_refresh_token_round_trip,
+            check_revoke_grant,
+            check_purge_expired_in_bounded_batches,
+            check_purge_revoked_after_retention,
+            check_audit_append_and_list,
+            check_ping_and_close,
+        );
+    };
+    (@tests $backend:ident, $make:path; $($check:ident),* $(,)?) => {
+        mod $backend {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $check() {
+                    let (store, _guard) = $make().await;
+                    super::$check(store.clone()).await;
+                    store.close().await;
+                }
+            )*
+        }
+    };
+}
+
+/// A fresh SQLite store in a temporary directory, kept alive by the guard.
+pub async fn make_sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = flowgate::store::sqlite::SqliteStore::open(&url, true)
+        .await
+        .unwrap();
+    (Arc::new(store), dir)
+}
+
+store_suite!(sqlite, make_sqlite_store);
+
+// ---------------------------------------------------------------------------
+// Builders and assertions shared by the checks.
+
+pub fn scopes(s: &str) -> ScopeSet {
+    ScopeSet::parse(s).unwrap()
+}
+
+pub fn new_digest() -> Digest {
+    random_secret("fgt_").digest()
+}
+
+pub fn client(id: &str, name: &str, version: &str, at: i64) -> Client {
+    Client {
+        id: id.into(),
+        spec: ClientSpec {
+            name: name.into(),
+            version: version.into(),
+            description: format!("{name} client"),
+            auth_method: AuthMethod::ClientSecretBasic,
+            redirect_uris: vec!["https://app.example.com/cb".into()],
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            scopes: scopes("read write"),
+            access_token_lifetime: Lifetime::ServerDefault,
+            refresh_count: RefreshCount::Limited(3),
+            active: true,
+        },
+        secret: Some(new_digest()),
+        previous_secret: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+pub fn user(username: &str, at: i64) -> User {
+    User {
+        username: username.into(),
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt${username}"),
+        admin: false,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+pub fn access(
+    client_id: &str,
+    username: Option<&str>,
+    issued: i64,
+    exp: Option<i64>,
+) -> AccessToken {
+    AccessToken {
+        hash: new_digest(),
+        client_id: client_id.into(),
+        username: username.map(Into::into),
+        scope: scopes("read"),
+        grant_type: if username.is_some() {
+            GrantType::AuthorizationCode
+        } else {
+            GrantType::ClientCredentials
+        },
+        grant_id: None,
+        issued_at: issued,
+        expires_at: exp,
+        revoked_at: None,
+    }
+}
+
+pub fn refresh(
+    client_id: &str,
+    username: Option<&str>,
+    grant_id: &str,
+    issued: i64,
+) -> RefreshToken {
+    RefreshToken {
+        hash: new_digest(),
+        client_id: client_id.into(),
+        username: username.map(Into::into),
+        scope: scopes("read write"),
+        grant_id: grant_id.into(),
+        issued_at: issued,
+        expires_at: Some(issued + 86_400),
+        refreshes_left: 2,
+        rotated_at: None,
+        revoked_at: None,
+    }
+}
+
+pub fn code(client_id: &str, username: &str, issued: i64, expires: i64) -> AuthCode {
+    AuthCode {
+        hash: new_digest(),
+        client_id: client_id.into(),
+        username: username.into(),
+        redirect_uri: "https://app.example.com/cb".into(),
+        scope: scopes("read"),
+        code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+        code_challenge_method: Some("S256".into()),
+        grant_id: format!("grant-{}", random_secret("").expose()),
+        issued_at: issued,
+        expires_at: expires,
+        consumed_at: None,
+    }
+}
+
+pub fn assert_conflict<T: Debug>(r: StoreResult<T>) {
+    match r {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("expected StoreError::Conflict, got {other:?}"),
+    }
+}
+
+pub fn assert_not_found<T: Debug>(r: StoreResult<T>) {
+    match r {
+        Err(StoreError::NotFound) => {}
+        other => panic!("expected StoreError::NotFound, got {other:?}"),
+    }
+}
+
+/// Digests sorted by their bytes, for comparing sets of tokens.
+pub fn sorted(mut v: Vec<Digest>) -> Vec<Digest> {
+    v.sort_by_key(|d| d.0);
+    v
+}
