@@ -52,6 +52,8 @@ impl Server {
 
     /// Like [`Server::start`], on a listener the caller bound.
     pub async fn start_on(listener: TcpListener, config: Config) -> Result<Server, StartError> {
+        // Install the metrics recorder before anything records.
+        let _ = web::ops::prometheus();
         let store = store::open(&config.database_url, true).await?;
         let app = Arc::new(App::new(store, config.settings.clone()));
         app.ensure_admin_scope().await?;
@@ -128,7 +130,6 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         }
     };
     init_logging(&config);
-    let _ = web::ops::prometheus();
     let server = match Server::start(config.clone()).await {
         Ok(s) => s,
         Err(e) => {

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod introspection;
+mod server;
 mod store_suite;
 mod support;
 mod token_endpoint;
+mod cli;

@@ -1,0 +1,178 @@
+//! The server as an operator meets it: metadata (RFC 8414), health,
+//! readiness, metrics, first start and graceful shutdown of the binary.
+
+use crate::support::TestServer;
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn metadata_lists_only_what_is_served_rfc8414_2() {
+    let s = TestServer::start().await;
+    let r = s.http.get(s.url("/.well-known/oauth-authorization-server")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let m: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(m["issuer"], s.base.as_str(), "issuer is the public URL (RFC 8414 §3.3)");
+    assert_eq!(m["token_endpoint"], s.token_url().as_str());
+    assert_eq!(m["introspection_endpoint"], s.introspect_url().as_str());
+    assert_eq!(m["revocation_endpoint"], s.revoke_url().as_str());
+    assert_eq!(m["grant_types_supported"], json!(["client_credentials", "password"]));
+    assert_eq!(m["token_endpoint_auth_methods_supported"], json!(["client_secret_basic", "client_secret_post"]));
+    let scopes = m["scopes_supported"].as_array().unwrap();
+    for name in ["read", "write", "profile"] {
+        assert!(scopes.contains(&json!(name)), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn metadata_urls_come_from_the_public_url_not_the_host_header() {
+    let s = TestServer::start_with(|c| c.settings.public_url = "https://auth.example.com".into()).await;
+    let r = s
+        .http
+        .get(s.url("/.well-known/oauth-authorization-server"))
+        .header("host", "evil.example.net")
+        .send()
+        .await
+        .unwrap();
+    let m: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(m["issuer"], "https://auth.example.com");
+    assert_eq!(m["token_endpoint"], "https://auth.example.com/integration/rest/oAuth/getToken");
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let s = TestServer::start().await;
+    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(s.http.get(s.url("/readyz")).send().await.unwrap().status(), 200);
+    let c = s.client(json!({})).await;
+    s.cc_token(&c, "read").await;
+    let mut bad = c.clone();
+    bad.secret = Some("fgcs_wrong".into());
+    s.post_basic(&s.token_url(), &bad, &[("grant_type", "client_credentials")]).await;
+    let text = s.http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("flowgate_tokens_issued_total{grant_type=\"client_credentials\"}"), "{text}");
+    assert!(text.contains("flowgate_client_auth_failures_total"), "{text}");
+    assert!(text.contains("flowgate_http_requests_total{"), "{text}");
+    assert!(text.contains("route=\"/integration/rest/oAuth/getToken\""), "{text}");
+    assert!(text.contains("flowgate_http_request_duration_seconds_bucket"), "{text}");
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_store_is_gone() {
+    let s = TestServer::start().await;
+    s.app.store.close().await;
+    let r = s.http.get(s.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn unknown_paths_are_json_404() {
+    let s = TestServer::start().await;
+    let r = s.http.get(s.url("/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+    s.stop().await;
+}
+
+/// Waits until `url` answers 200.
+fn wait_ready(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = reqwest::blocking_get(url) {
+            if r == 200 {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{url} never became ready");
+}
+
+mod reqwest {
+    /// A tiny blocking GET for process tests (the async client needs a runtime).
+    pub fn blocking_get(url: &str) -> std::io::Result<u16> {
+        use std::io::{Read, Write};
+        let rest = url.trim_start_matches("http://");
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let mut stream = std::net::TcpStream::connect(host)?;
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
+        let mut out = String::new();
+        stream.read_to_string(&mut out)?;
+        out.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("bad response"))
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn first_start_creates_database_and_prints_admin_password_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowgate"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .env_remove("FLOWGATE_ADMIN_PASSWORD")
+        .env_remove("FLOWGATE_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let printed = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.trim().strip_prefix("password:").map(|p| p.trim().to_owned()))
+    });
+    wait_ready(&format!("http://127.0.0.1:{port}/readyz"));
+    assert!(dir.path().join("flowgate.db").exists(), "default database ./flowgate.db");
+    terminate(&mut child);
+    let password = printed.join().unwrap().expect("generated admin password printed");
+    assert!(password.len() >= 40, "{password}");
+
+    // A second start keeps the account and prints no password.
+    let out = Command::new(env!("CARGO_BIN_EXE_flowgate"))
+        .args(["user", "show", "admin", "--json"])
+        .current_dir(dir.path())
+        .env_remove("FLOWGATE_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"admin\": true"));
+}
+
+fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "flowgate did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_drains_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowgate"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", dir.path().join("fg.db").display()))
+        .env("FLOWGATE_ADMIN_PASSWORD", "admin-password-for-tests")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(&format!("http://127.0.0.1:{port}/healthz"));
+    let status = terminate(&mut child);
+    assert!(status.success(), "{status:?}");
+}
