@@ -7,7 +7,7 @@
 use super::map_err;
 use crate::domain::{AccessToken, NewAuditEvent, UnixTime};
 use crate::store::{StoreError, StoreResult};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -114,49 +114,59 @@ async fn commit_batch(pool: &SqlitePool, batch: &mut Vec<(Op, oneshot::Sender<St
 
 async fn write_all(pool: &SqlitePool, ops: &[&Op]) -> StoreResult<()> {
     let mut tx = pool.begin().await.map_err(map_err)?;
+    let tokens: Vec<&AccessToken> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::AccessTokens(t) => Some(t.iter()),
+            Op::Audit(..) => None,
+        })
+        .flatten()
+        .collect();
+    for chunk in tokens.chunks(ROWS_PER_INSERT) {
+        insert_tokens(&mut tx, chunk).await?;
+    }
     for op in ops {
-        apply(&mut tx, op).await?;
+        if let Op::Audit(events, at) = op {
+            insert_audit(&mut tx, events, *at).await?;
+        }
     }
     tx.commit().await.map_err(map_err)
 }
 
-async fn apply(conn: &mut SqliteConnection, op: &Op) -> StoreResult<()> {
-    match op {
-        Op::AccessTokens(tokens) => {
-            for t in tokens {
-                sqlx::query(
-                    "INSERT INTO access_tokens (token_hash, client_id, username, scope, grant_type, grant_id, issued_at, expires_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&t.hash.0[..])
-                .bind(&t.client_id)
-                .bind(&t.username)
-                .bind(t.scope.to_string())
-                .bind(t.grant_type.as_str())
-                .bind(&t.grant_id)
-                .bind(t.issued_at)
-                .bind(t.expires_at)
-                .execute(&mut *conn)
-                .await
-                .map_err(map_err)?;
-            }
-        }
-        Op::Audit(events, at) => {
-            for e in events {
-                sqlx::query(
-                    "INSERT INTO audit_events (at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                )
-                .bind(at)
-                .bind(&e.actor)
-                .bind(e.action)
-                .bind(&e.target)
-                .bind(if e.success { "success" } else { "failure" })
-                .bind(super::to_json(&e.detail))
-                .execute(&mut *conn)
-                .await
-                .map_err(map_err)?;
-            }
-        }
+/// Rows per multi-row INSERT: one statement round trip for many tokens,
+/// well under SQLite's limit on bound parameters.
+const ROWS_PER_INSERT: usize = 100;
+
+async fn insert_tokens(conn: &mut SqliteConnection, tokens: &[&AccessToken]) -> StoreResult<()> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO access_tokens (token_hash, client_id, username, scope, grant_type, grant_id, issued_at, expires_at) ",
+    );
+    q.push_values(tokens, |mut row, t| {
+        row.push_bind(&t.hash.0[..])
+            .push_bind(&t.client_id)
+            .push_bind(&t.username)
+            .push_bind(t.scope.to_string())
+            .push_bind(t.grant_type.as_str())
+            .push_bind(&t.grant_id)
+            .push_bind(t.issued_at)
+            .push_bind(t.expires_at);
+    });
+    q.build().execute(&mut *conn).await.map_err(map_err)?;
+    Ok(())
+}
+
+async fn insert_audit(conn: &mut SqliteConnection, events: &[NewAuditEvent], at: UnixTime) -> StoreResult<()> {
+    for e in events {
+        sqlx::query("INSERT INTO audit_events (at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(at)
+            .bind(&e.actor)
+            .bind(e.action)
+            .bind(&e.target)
+            .bind(if e.success { "success" } else { "failure" })
+            .bind(super::to_json(&e.detail))
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
     }
     Ok(())
 }
