@@ -49,6 +49,7 @@ pub struct DbArgs {
         long,
         env = "FLOWGATE_DATABASE_URL",
         default_value = "sqlite://flowgate.db",
+        hide_env_values = true,
         global = true
     )]
     pub database_url: String,

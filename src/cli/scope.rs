@@ -30,12 +30,14 @@ pub enum ScopeCommand {
     },
     /// Show one scope.
     Show {
+        /// Scope name.
         name: String,
         #[command(flatten)]
         db: DbArgs,
     },
     /// Change a scope's description or services; only the options given change.
     Update {
+        /// Scope name.
         name: String,
         /// New description.
         #[arg(long, value_name = "D")]
@@ -51,6 +53,7 @@ pub enum ScopeCommand {
     },
     /// Delete a scope. Tokens already issued keep it; clients can no longer request it.
     Delete {
+        /// Scope name (the reserved admin scope cannot be deleted).
         name: String,
         #[command(flatten)]
         db: DbArgs,

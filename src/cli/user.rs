@@ -42,12 +42,14 @@ pub enum UserCommand {
     },
     /// Show one user.
     Show {
+        /// The username.
         username: String,
         #[command(flatten)]
         db: DbArgs,
     },
     /// Change a user's password or administrator flag.
     Update {
+        /// The username.
         username: String,
         #[command(flatten)]
         password: PasswordArgs,
@@ -59,6 +61,7 @@ pub enum UserCommand {
     },
     /// Delete a user and every token issued on their behalf.
     Delete {
+        /// The username.
         username: String,
         #[command(flatten)]
         db: DbArgs,

@@ -2,9 +2,9 @@
 //! server on an ephemeral port.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod introspection;
 mod server;
 mod store_suite;
 mod support;
 mod token_endpoint;
-mod cli;
