@@ -20,7 +20,12 @@ pub struct ServeArgs {
     #[arg(long, env = "FLOWGATE_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<SocketAddr>,
     /// Database URL [default: sqlite://flowgate.db].
-    #[arg(long, env = "FLOWGATE_DATABASE_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "FLOWGATE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Public base URL, the issuer; every published URL derives from it
     /// [default: http://<listen address>].

@@ -73,7 +73,16 @@ impl App {
         }
         let scope = match scope {
             Some(s) => ScopeSet::parse(s).map_err(|r| DomainError::invalid("scope", r))?,
-            None => client.spec.scopes.clone(),
+            None => {
+                let known = self.scopes().await?;
+                client
+                    .spec
+                    .scopes
+                    .iter()
+                    .filter(|s| known.contains_key(*s))
+                    .map(str::to_owned)
+                    .collect()
+            }
         };
         self.check_scopes_exist(&scope).await?;
         if let Some(extra) = scope.missing_from(&client.spec.scopes).next() {

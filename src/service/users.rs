@@ -94,6 +94,12 @@ impl App {
             user.password_hash = hash(password).await?;
         }
         if let Some(admin) = input.admin {
+            if current.admin && !admin && self.other_admins(username).await? == 0 {
+                return Err(DomainError::invalid(
+                    "admin",
+                    "the last administrator cannot lose the administrator flag",
+                ));
+            }
             user.admin = admin;
         }
         user.updated_at = now();
@@ -114,7 +120,15 @@ impl App {
     }
 
     /// Deletes a user and every token issued on their behalf.
+    /// The last administrator cannot be deleted: nobody could administer
+    /// the server afterwards.
     pub async fn delete_user(&self, actor: &str, username: &str) -> Result<(), DomainError> {
+        let user = self.get_user(username).await?;
+        if user.admin && self.other_admins(username).await? == 0 {
+            return Err(DomainError::Conflict(format!(
+                "\"{username}\" is the last administrator; make another user an administrator first"
+            )));
+        }
         if !self.store.delete_user(username).await? {
             return Err(DomainError::NotFound("user"));
         }
@@ -126,6 +140,23 @@ impl App {
         ))
         .await;
         Ok(())
+    }
+
+    /// How many administrators other than `username` exist.
+    async fn other_admins(&self, username: &str) -> Result<usize, DomainError> {
+        let mut count = 0;
+        let mut offset = 0;
+        loop {
+            let page = self.store.list_users(1000, offset).await?;
+            count += page
+                .iter()
+                .filter(|u| u.admin && u.username != username)
+                .count();
+            if page.len() < 1000 || count > 0 {
+                return Ok(count);
+            }
+            offset += 1000;
+        }
     }
 
     /// Checks a user's password; `None` for an unknown user or a wrong

@@ -10,15 +10,30 @@ use std::time::{Duration, Instant};
 #[tokio::test]
 async fn metadata_lists_only_what_is_served_rfc8414_2() {
     let s = TestServer::start().await;
-    let r = s.http.get(s.url("/.well-known/oauth-authorization-server")).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let m: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(m["issuer"], s.base.as_str(), "issuer is the public URL (RFC 8414 §3.3)");
+    assert_eq!(
+        m["issuer"],
+        s.base.as_str(),
+        "issuer is the public URL (RFC 8414 §3.3)"
+    );
     assert_eq!(m["token_endpoint"], s.token_url().as_str());
     assert_eq!(m["introspection_endpoint"], s.introspect_url().as_str());
     assert_eq!(m["revocation_endpoint"], s.revoke_url().as_str());
-    assert_eq!(m["grant_types_supported"], json!(["client_credentials", "password"]));
-    assert_eq!(m["token_endpoint_auth_methods_supported"], json!(["client_secret_basic", "client_secret_post"]));
+    assert_eq!(
+        m["grant_types_supported"],
+        json!(["client_credentials", "password"])
+    );
+    assert_eq!(
+        m["token_endpoint_auth_methods_supported"],
+        json!(["client_secret_basic", "client_secret_post"])
+    );
     let scopes = m["scopes_supported"].as_array().unwrap();
     for name in ["read", "write", "profile"] {
         assert!(scopes.contains(&json!(name)), "{name}");
@@ -27,7 +42,8 @@ async fn metadata_lists_only_what_is_served_rfc8414_2() {
 
 #[tokio::test]
 async fn metadata_urls_come_from_the_public_url_not_the_host_header() {
-    let s = TestServer::start_with(|c| c.settings.public_url = "https://auth.example.com".into()).await;
+    let s =
+        TestServer::start_with(|c| c.settings.public_url = "https://auth.example.com".into()).await;
     let r = s
         .http
         .get(s.url("/.well-known/oauth-authorization-server"))
@@ -37,25 +53,59 @@ async fn metadata_urls_come_from_the_public_url_not_the_host_header() {
         .unwrap();
     let m: serde_json::Value = r.json().await.unwrap();
     assert_eq!(m["issuer"], "https://auth.example.com");
-    assert_eq!(m["token_endpoint"], "https://auth.example.com/integration/rest/oAuth/getToken");
+    assert_eq!(
+        m["token_endpoint"],
+        "https://auth.example.com/integration/rest/oAuth/getToken"
+    );
 }
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
     let s = TestServer::start().await;
-    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), 200);
-    assert_eq!(s.http.get(s.url("/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        s.http.get(s.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        s.http.get(s.url("/readyz")).send().await.unwrap().status(),
+        200
+    );
     let c = s.client(json!({})).await;
     s.cc_token(&c, "read").await;
     let mut bad = c.clone();
     bad.secret = Some("fgcs_wrong".into());
-    s.post_basic(&s.token_url(), &bad, &[("grant_type", "client_credentials")]).await;
-    let text = s.http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(text.contains("flowgate_tokens_issued_total{grant_type=\"client_credentials\"}"), "{text}");
-    assert!(text.contains("flowgate_client_auth_failures_total"), "{text}");
+    s.post_basic(
+        &s.token_url(),
+        &bad,
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    let text = s
+        .http
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("flowgate_tokens_issued_total{grant_type=\"client_credentials\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("flowgate_client_auth_failures_total"),
+        "{text}"
+    );
     assert!(text.contains("flowgate_http_requests_total{"), "{text}");
-    assert!(text.contains("route=\"/integration/rest/oAuth/getToken\""), "{text}");
-    assert!(text.contains("flowgate_http_request_duration_seconds_bucket"), "{text}");
+    assert!(
+        text.contains("route=\"/integration/rest/oAuth/getToken\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("flowgate_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -64,7 +114,10 @@ async fn readiness_fails_when_the_store_is_gone() {
     s.app.store.close().await;
     let r = s.http.get(s.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 503);
-    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        s.http.get(s.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -81,10 +134,8 @@ async fn unknown_paths_are_json_404() {
 fn wait_ready(url: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if let Ok(r) = reqwest::blocking_get(url) {
-            if r == 200 {
-                return;
-            }
+        if matches!(reqwest::blocking_get(url), Ok(200)) {
+            return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -98,15 +149,25 @@ mod reqwest {
         let rest = url.trim_start_matches("http://");
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let mut stream = std::net::TcpStream::connect(host)?;
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )?;
         let mut out = String::new();
         stream.read_to_string(&mut out)?;
-        out.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("bad response"))
+        out.split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other("bad response"))
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
@@ -127,12 +188,22 @@ fn first_start_creates_database_and_prints_admin_password_once() {
         BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
-            .find_map(|l| l.trim().strip_prefix("password:").map(|p| p.trim().to_owned()))
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("password:")
+                    .map(|p| p.trim().to_owned())
+            })
     });
     wait_ready(&format!("http://127.0.0.1:{port}/readyz"));
-    assert!(dir.path().join("flowgate.db").exists(), "default database ./flowgate.db");
+    assert!(
+        dir.path().join("flowgate.db").exists(),
+        "default database ./flowgate.db"
+    );
     terminate(&mut child);
-    let password = printed.join().unwrap().expect("generated admin password printed");
+    let password = printed
+        .join()
+        .unwrap()
+        .expect("generated admin password printed");
     assert!(password.len() >= 40, "{password}");
 
     // A second start keeps the account and prints no password.
@@ -142,7 +213,11 @@ fn first_start_creates_database_and_prints_admin_password_once() {
         .env_remove("FLOWGATE_DATABASE_URL")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"admin\": true"));
 }
 
@@ -154,7 +229,10 @@ fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "flowgate did not stop on SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "flowgate did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

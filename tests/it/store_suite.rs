@@ -195,3 +195,44 @@ pub fn sorted(mut v: Vec<Digest>) -> Vec<Digest> {
     v.sort_by_key(|d| d.0);
     v
 }
+
+/// A store with client `c1` (and `c2`) and users `alice` and `bob`.
+pub async fn seed(store: &Arc<dyn Store>, t: i64) {
+    store
+        .insert_client(&client("c1", "One", "1.0", t))
+        .await
+        .unwrap();
+    store
+        .insert_client(&client("c2", "Two", "1.0", t))
+        .await
+        .unwrap();
+    store.insert_user(&user("alice", t)).await.unwrap();
+    store.insert_user(&user("bob", t)).await.unwrap();
+}
+
+/// Inserts each token list from its own task, all released at once.
+pub async fn insert_concurrently(
+    store: &Arc<dyn Store>,
+    jobs: Vec<Vec<AccessToken>>,
+) -> Vec<Result<(), StoreError>> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(jobs.len()));
+    let tasks: Vec<_> = jobs
+        .into_iter()
+        .map(|tokens| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.insert_access_tokens(&tokens).await
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
+pub fn hashes(tokens: &[AccessToken]) -> Vec<Digest> {
+    tokens.iter().map(|t| t.hash).collect()
+}

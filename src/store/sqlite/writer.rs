@@ -155,7 +155,11 @@ async fn insert_tokens(conn: &mut SqliteConnection, tokens: &[&AccessToken]) -> 
     Ok(())
 }
 
-async fn insert_audit(conn: &mut SqliteConnection, events: &[NewAuditEvent], at: UnixTime) -> StoreResult<()> {
+async fn insert_audit(
+    conn: &mut SqliteConnection,
+    events: &[NewAuditEvent],
+    at: UnixTime,
+) -> StoreResult<()> {
     for e in events {
         sqlx::query("INSERT INTO audit_events (at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(at)

@@ -1,52 +1,12 @@
 //! Checks of access tokens, refresh tokens, codes and purging.
 
-use super::{access, assert_conflict, client, code, new_digest, refresh, sorted, user};
+use super::{
+    access, assert_conflict, code, hashes, insert_concurrently, new_digest, refresh, seed, sorted,
+};
 use flowgate::crypto::Digest;
 use flowgate::domain::{AccessToken, RefreshToken, TokenFilter, TokenState, now};
-use flowgate::store::{Store, StoreError};
+use flowgate::store::Store;
 use std::sync::Arc;
-use tokio::sync::Barrier;
-
-/// A store with client `c1` (and `c2`) and users `alice` and `bob`.
-async fn seed(store: &Arc<dyn Store>, t: i64) {
-    store
-        .insert_client(&client("c1", "One", "1.0", t))
-        .await
-        .unwrap();
-    store
-        .insert_client(&client("c2", "Two", "1.0", t))
-        .await
-        .unwrap();
-    store.insert_user(&user("alice", t)).await.unwrap();
-    store.insert_user(&user("bob", t)).await.unwrap();
-}
-
-/// Inserts each token list from its own task, all released at once.
-async fn insert_concurrently(
-    store: &Arc<dyn Store>,
-    jobs: Vec<Vec<AccessToken>>,
-) -> Vec<Result<(), StoreError>> {
-    let barrier = Arc::new(Barrier::new(jobs.len()));
-    let tasks: Vec<_> = jobs
-        .into_iter()
-        .map(|tokens| {
-            let (store, barrier) = (store.clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                store.insert_access_tokens(&tokens).await
-            })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for task in tasks {
-        results.push(task.await.unwrap());
-    }
-    results
-}
-
-fn hashes(tokens: &[AccessToken]) -> Vec<Digest> {
-    tokens.iter().map(|t| t.hash).collect()
-}
 
 pub async fn check_concurrent_access_token_inserts(store: Arc<dyn Store>) {
     let t = now();
@@ -369,16 +329,14 @@ pub async fn check_revoke_grant(store: Arc<dyn Store>) {
 pub async fn check_purge_expired_in_bounded_batches(store: Arc<dyn Store>) {
     let t = now();
     seed(&store, t - 10_000).await;
-    // Five expired rows: two access tokens, two refresh tokens, one code.
+    // Five expired rows: three access tokens (more than one batch), one
+    // refresh token, one code. Expiring exactly now counts as expired.
     let x1 = access("c1", Some("alice"), t - 7200, Some(t - 3600));
     let x2 = access("c2", None, t - 100, Some(t - 1));
+    let x3 = access("c1", None, t - 100, Some(t));
     let y1 = RefreshToken {
         expires_at: Some(t - 10),
         ..refresh("c1", Some("alice"), "g1", t - 7200)
-    };
-    let y2 = RefreshToken {
-        expires_at: Some(t - 3600),
-        ..refresh("c1", None, "g2", t - 7200)
     };
     let z1 = code("c1", "alice", t - 605, t - 5);
     // Live rows, including a recently revoked one that has not expired.
@@ -394,6 +352,7 @@ pub async fn check_purge_expired_in_bounded_batches(store: Arc<dyn Store>) {
     let all = [
         x1.clone(),
         x2.clone(),
+        x3.clone(),
         live.clone(),
         forever.clone(),
         revoked_live.clone(),
@@ -405,7 +364,7 @@ pub async fn check_purge_expired_in_bounded_batches(store: Arc<dyn Store>) {
             .await
             .unwrap()
     );
-    for r in [&y1, &y2, &r_live, &r_forever] {
+    for r in [&y1, &r_live, &r_forever] {
         store.insert_refresh_token(r).await.unwrap();
     }
     store.insert_auth_code(&z1).await.unwrap();
@@ -418,12 +377,10 @@ pub async fn check_purge_expired_in_bounded_batches(store: Arc<dyn Store>) {
     assert_eq!(store.purge_expired(t, 2).await.unwrap(), 0);
     assert_eq!(store.purge_expired(t, 1000).await.unwrap(), 0);
 
-    for x in [&x1, &x2] {
+    for x in [&x1, &x2, &x3] {
         assert_eq!(store.get_access_token(&x.hash).await.unwrap(), None);
     }
-    for y in [&y1, &y2] {
-        assert_eq!(store.get_refresh_token(&y.hash).await.unwrap(), None);
-    }
+    assert_eq!(store.get_refresh_token(&y1.hash).await.unwrap(), None);
     for a in [&live, &forever] {
         assert_eq!(
             store.get_access_token(&a.hash).await.unwrap().as_ref(),
