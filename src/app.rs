@@ -3,8 +3,7 @@
 //! the administration layer ([`crate::service`]) are `impl App` blocks over
 //! this one value, so a rule or a cache invalidation lives in one place.
 
-use crate::crypto::Digest;
-use crate::domain::{AccessToken, Client, NewAuditEvent, Scope, now};
+use crate::domain::{AccessToken, Client, NewAuditEvent, Scope, TokenId, now};
 use crate::store::{Store, StoreResult};
 use moka::sync::Cache;
 use std::collections::BTreeMap;
@@ -44,7 +43,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Settings,
     clients: Cache<String, Arc<Client>>,
-    tokens: Cache<Digest, Arc<AccessToken>>,
+    tokens: Cache<TokenId, Arc<AccessToken>>,
     scopes: Cache<(), Arc<BTreeMap<String, Scope>>>,
 }
 
@@ -95,30 +94,30 @@ impl App {
         Ok(all)
     }
 
-    /// An access token record by digest, from memory when possible.
+    /// An access token record by id, from memory when possible.
     pub(crate) async fn access_token_record(
         &self,
-        hash: &Digest,
+        id: &TokenId,
     ) -> StoreResult<Option<Arc<AccessToken>>> {
-        if let Some(t) = self.tokens.get(hash) {
+        if let Some(t) = self.tokens.get(id) {
             return Ok(Some(t));
         }
-        let found = self.store.get_access_token(hash).await?.map(Arc::new);
+        let found = self.store.get_access_token(id).await?.map(Arc::new);
         if let Some(t) = &found {
-            self.tokens.insert(*hash, t.clone());
+            self.tokens.insert(*id, t.clone());
         }
         Ok(found)
     }
 
     /// Remembers a token just issued, so its first use needs no read.
     pub(crate) fn remember_token(&self, token: AccessToken) {
-        self.tokens.insert(token.hash, Arc::new(token));
+        self.tokens.insert(token.id, Arc::new(token));
     }
 
     /// Forgets cached tokens after they were revoked.
-    pub(crate) fn forget_tokens(&self, hashes: &[Digest]) {
-        for h in hashes {
-            self.tokens.invalidate(h);
+    pub(crate) fn forget_tokens(&self, ids: &[TokenId]) {
+        for id in ids {
+            self.tokens.invalidate(id);
         }
     }
 

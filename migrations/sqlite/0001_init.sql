@@ -1,5 +1,6 @@
 -- flowgate schema for SQLite. Timestamps are Unix seconds; secrets are
--- stored only as 32-byte SHA-256 digests.
+-- stored only as 32-byte SHA-256 digests. Tokens and codes are keyed by the
+-- 16-byte time-ordered id embedded in them, so inserts append to the key.
 
 CREATE TABLE clients (
     id                      TEXT PRIMARY KEY NOT NULL,
@@ -37,7 +38,8 @@ CREATE TABLE users (
 );
 
 CREATE TABLE access_tokens (
-    token_hash  BLOB PRIMARY KEY NOT NULL,
+    id          BLOB PRIMARY KEY NOT NULL,
+    token_hash  BLOB NOT NULL,
     client_id   TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     username    TEXT REFERENCES users (username) ON DELETE CASCADE,
     scope       TEXT NOT NULL,
@@ -53,7 +55,8 @@ CREATE INDEX access_tokens_grant ON access_tokens (grant_id) WHERE grant_id IS N
 CREATE INDEX access_tokens_expiry ON access_tokens (expires_at) WHERE expires_at IS NOT NULL;
 
 CREATE TABLE refresh_tokens (
-    token_hash      BLOB PRIMARY KEY NOT NULL,
+    id              BLOB PRIMARY KEY NOT NULL,
+    token_hash      BLOB NOT NULL,
     client_id       TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     username        TEXT REFERENCES users (username) ON DELETE CASCADE,
     scope           TEXT NOT NULL,
@@ -70,7 +73,8 @@ CREATE INDEX refresh_tokens_user ON refresh_tokens (username) WHERE username IS 
 CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at) WHERE expires_at IS NOT NULL;
 
 CREATE TABLE auth_codes (
-    code_hash              BLOB PRIMARY KEY NOT NULL,
+    id                     BLOB PRIMARY KEY NOT NULL,
+    code_hash              BLOB NOT NULL,
     client_id              TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     username               TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
     redirect_uri           TEXT NOT NULL,

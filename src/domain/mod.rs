@@ -17,7 +17,7 @@ pub use client::{AuthMethod, Client, ClientInput, ClientSpec, Lifetime, RefreshC
 pub use error::DomainError;
 pub use grant::GrantType;
 pub use scope::{Scope, ScopeInput, ScopeSet};
-pub use token::{AccessToken, AuthCode, RefreshToken, TokenFilter, TokenState};
+pub use token::{AccessToken, AuthCode, RefreshToken, TokenFilter, TokenId, TokenState};
 pub use user::{User, UserInput};
 
 /// Seconds since the Unix epoch; every timestamp flowgate stores uses it.

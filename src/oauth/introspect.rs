@@ -5,7 +5,7 @@
 use super::{OAuthError, Params};
 use crate::app::App;
 use crate::crypto::Digest;
-use crate::domain::token::REFRESH_TOKEN_PREFIX;
+use crate::domain::token::{REFRESH_TOKEN_PREFIX, id_of};
 use crate::domain::{NewAuditEvent, now};
 use serde::Serialize;
 use std::sync::Arc;
@@ -72,12 +72,15 @@ impl App {
     }
 
     async fn introspect_refresh_token(&self, token: &str) -> Result<Introspection, OAuthError> {
-        if token.len() > 128 {
-            return Ok(Introspection::default());
-        }
-        let Some(t) = self.store.get_refresh_token(&Digest::of(token)).await? else {
+        let Some(id) = id_of(REFRESH_TOKEN_PREFIX, token) else {
             return Ok(Introspection::default());
         };
+        let Some(t) = self.store.get_refresh_token(&id).await? else {
+            return Ok(Introspection::default());
+        };
+        if !t.hash.ct_eq(&Digest::of(token)) {
+            return Ok(Introspection::default());
+        }
         let client_ok = self
             .client(&t.client_id)
             .await?

@@ -1,9 +1,10 @@
-//! Minting access tokens: 256 random bits behind the `fgat_` prefix, stored
-//! as a SHA-256 digest, committed before the token is handed out.
+//! Minting access tokens: a split token (record id and 256 random bits)
+//! behind the `fgat_` prefix, stored as a SHA-256 digest, committed before
+//! the token is handed out.
 
 use crate::app::App;
-use crate::crypto::{Secret, random_secret};
-use crate::domain::token::ACCESS_TOKEN_PREFIX;
+use crate::crypto::Secret;
+use crate::domain::token::{ACCESS_TOKEN_PREFIX, mint};
 use crate::domain::{AccessToken, Client, GrantType, ScopeSet, now};
 use crate::store::StoreResult;
 
@@ -26,9 +27,10 @@ impl App {
         grant_id: Option<String>,
         lifetime: Option<i64>,
     ) -> StoreResult<Issued> {
-        let token = random_secret(ACCESS_TOKEN_PREFIX);
+        let (id, token) = mint(ACCESS_TOKEN_PREFIX);
         let issued_at = now();
         let record = AccessToken {
+            id,
             hash: token.digest(),
             client_id: client.id.clone(),
             username,

@@ -5,9 +5,22 @@
 use super::{OAuthError, Params};
 use crate::app::App;
 use crate::crypto::Digest;
-use crate::domain::token::{ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX};
-use crate::domain::{NewAuditEvent, now};
+use crate::domain::token::{ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, id_of};
+use crate::domain::{NewAuditEvent, TokenId, now};
 use std::sync::Arc;
+
+/// A token found by its id whose secret matched.
+enum Found {
+    Access {
+        id: TokenId,
+        client_id: String,
+    },
+    Refresh {
+        id: TokenId,
+        client_id: String,
+        grant_id: String,
+    },
+}
 
 impl App {
     pub async fn revoke(
@@ -17,43 +30,64 @@ impl App {
     ) -> Result<(), OAuthError> {
         let caller = self.authenticate_client(authorization, params).await?;
         let token = params.require("token")?;
-        if token.len() > 128 {
+        // The prefix tells the type; `token_type_hint` is not needed.
+        let Some(found) = self.find_for_revocation(token).await? else {
             return Ok(());
-        }
-        let hash = Digest::of(token);
-        let actor = format!("client:{}", caller.client.id);
-        let now = now();
-        let owner = if token.starts_with(ACCESS_TOKEN_PREFIX) {
-            self.store
-                .get_access_token(&hash)
-                .await?
-                .map(|t| t.client_id)
-        } else if token.starts_with(REFRESH_TOKEN_PREFIX) {
-            self.store
-                .get_refresh_token(&hash)
-                .await?
-                .map(|t| t.client_id)
-        } else {
-            None
         };
-        let Some(owner) = owner else { return Ok(()) };
-        if owner != caller.client.id {
+        let (id, owner) = match &found {
+            Found::Access { id, client_id } | Found::Refresh { id, client_id, .. } => {
+                (*id, client_id)
+            }
+        };
+        let actor = format!("client:{}", caller.client.id);
+        if *owner != caller.client.id {
             self.audit_later(
-                NewAuditEvent::failure(actor, "token.revoke", hash.to_hex())
+                NewAuditEvent::failure(actor, "token.revoke", id.to_string())
                     .with_detail(serde_json::json!({ "reason": "token issued to another client" })),
             );
             return Err(OAuthError::unauthorized_client(
                 "the token was not issued to this client",
             ));
         }
-        if token.starts_with(ACCESS_TOKEN_PREFIX) {
-            self.store.revoke_access_token(&hash, now).await?;
-            self.forget_tokens(&[hash]);
-        } else if let Some(t) = self.store.get_refresh_token(&hash).await? {
-            let revoked = self.store.revoke_grant(&t.grant_id, now).await?;
-            self.forget_tokens(&revoked);
+        let now = now();
+        match &found {
+            Found::Access { id, .. } => {
+                self.store.revoke_access_token(id, now).await?;
+                self.forget_tokens(&[*id]);
+            }
+            Found::Refresh { grant_id, .. } => {
+                let revoked = self.store.revoke_grant(grant_id, now).await?;
+                self.forget_tokens(&revoked);
+            }
         }
-        self.audit_later(NewAuditEvent::success(actor, "token.revoke", hash.to_hex()));
+        self.audit_later(NewAuditEvent::success(
+            actor,
+            "token.revoke",
+            id.to_string(),
+        ));
         Ok(())
+    }
+
+    async fn find_for_revocation(&self, token: &str) -> Result<Option<Found>, OAuthError> {
+        if let Some(id) = id_of(ACCESS_TOKEN_PREFIX, token) {
+            let found = self.store.get_access_token(&id).await?;
+            return Ok(found
+                .filter(|t| t.hash.ct_eq(&Digest::of(token)))
+                .map(|t| Found::Access {
+                    id,
+                    client_id: t.client_id,
+                }));
+        }
+        if let Some(id) = id_of(REFRESH_TOKEN_PREFIX, token) {
+            let found = self.store.get_refresh_token(&id).await?;
+            return Ok(found.filter(|t| t.hash.ct_eq(&Digest::of(token))).map(|t| {
+                Found::Refresh {
+                    id,
+                    client_id: t.client_id,
+                    grant_id: t.grant_id,
+                }
+            }));
+        }
+        Ok(None)
     }
 }

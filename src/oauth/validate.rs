@@ -5,29 +5,26 @@
 
 use crate::app::App;
 use crate::crypto::Digest;
-use crate::domain::token::ACCESS_TOKEN_PREFIX;
+use crate::domain::token::{ACCESS_TOKEN_PREFIX, id_of};
 use crate::domain::{AccessToken, now};
 use crate::store::StoreResult;
 use std::sync::Arc;
 
-/// Longest string that could be one of our tokens; longer input is
-/// rejected before hashing or any lookup.
-const MAX_TOKEN_LEN: usize = 128;
-
 impl App {
-    /// The token's record if it is active: known, neither expired nor
-    /// revoked, and its client still exists and is active.
+    /// The token's record if it is active: known, its secret matching the
+    /// stored digest, neither expired nor revoked, and its client still
+    /// exists and is active.
     pub async fn validate_access_token(
         &self,
         token: &str,
     ) -> StoreResult<Option<Arc<AccessToken>>> {
-        if !token.starts_with(ACCESS_TOKEN_PREFIX) || token.len() > MAX_TOKEN_LEN {
-            return Ok(None);
-        }
-        let Some(record) = self.access_token_record(&Digest::of(token)).await? else {
+        let Some(id) = id_of(ACCESS_TOKEN_PREFIX, token) else {
             return Ok(None);
         };
-        if !record.is_active(now()) {
+        let Some(record) = self.access_token_record(&id).await? else {
+            return Ok(None);
+        };
+        if !record.hash.ct_eq(&Digest::of(token)) || !record.is_active(now()) {
             return Ok(None);
         }
         match self.client(&record.client_id).await? {

@@ -1,16 +1,15 @@
 //! Token management: listing, revoking, purging and "Add New Token".
 
 use crate::app::App;
-use crate::crypto::Digest;
 use crate::domain::{
-    AccessToken, DomainError, GrantType, NewAuditEvent, ScopeSet, TokenFilter, now,
+    AccessToken, DomainError, GrantType, NewAuditEvent, ScopeSet, TokenFilter, TokenId, now,
 };
 use serde::Serialize;
 
 /// A token record as administrators see it: never the token itself.
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenView {
-    /// Record id (hex SHA-256 of the token).
+    /// Record id (the UUID embedded in the token, not a secret).
     pub id: String,
     pub client_id: String,
     pub username: Option<String>,
@@ -27,7 +26,7 @@ pub struct TokenView {
 impl TokenView {
     pub fn of(t: &AccessToken, now: i64) -> TokenView {
         TokenView {
-            id: t.hash.to_hex(),
+            id: t.id.to_string(),
             client_id: t.client_id.clone(),
             username: t.username.clone(),
             scope: t.scope.to_string(),
@@ -115,7 +114,7 @@ impl App {
                 lifetime,
             )
             .await?;
-        let id = issued.record.hash.to_hex();
+        let id = issued.record.id.to_string();
         self.audit(
             NewAuditEvent::success(actor, "token.mint", id.clone())
                 .with_detail(serde_json::json!({ "client_id": client.id, "scope": issued.record.scope.to_string() })),
@@ -142,16 +141,18 @@ impl App {
             .collect())
     }
 
-    /// Revokes an access token by record id; effective at once.
+    /// Revokes an access token by record id; effective at once. Revoking
+    /// a revoked token succeeds without another audit event.
     pub async fn revoke_token_by_id(&self, actor: &str, id: &str) -> Result<(), DomainError> {
-        let hash = Digest::from_hex(id).ok_or(DomainError::NotFound("token"))?;
-        if self.store.get_access_token(&hash).await?.is_none() {
+        let token_id = TokenId::parse(id).ok_or(DomainError::NotFound("token"))?;
+        if self.store.get_access_token(&token_id).await?.is_none() {
             return Err(DomainError::NotFound("token"));
         }
-        self.store.revoke_access_token(&hash, now()).await?;
-        self.forget_tokens(&[hash]);
-        self.audit(NewAuditEvent::success(actor, "token.revoke", id.to_owned()))
-            .await;
+        if self.store.revoke_access_token(&token_id, now()).await? {
+            self.forget_tokens(&[token_id]);
+            self.audit(NewAuditEvent::success(actor, "token.revoke", id.to_owned()))
+                .await;
+        }
         Ok(())
     }
 

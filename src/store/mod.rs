@@ -5,10 +5,9 @@
 
 pub mod sqlite;
 
-use crate::crypto::Digest;
 use crate::domain::{
     AccessToken, AuditEvent, AuditFilter, AuthCode, Client, NewAuditEvent, RefreshToken, Scope,
-    TokenFilter, UnixTime, User,
+    TokenFilter, TokenId, UnixTime, User,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -67,20 +66,20 @@ pub trait TokenStore: Send + Sync {
     /// Stores new access tokens durably (committed before returning).
     /// Concurrent callers may share one commit.
     async fn insert_access_tokens(&self, tokens: &[AccessToken]) -> StoreResult<()>;
-    async fn get_access_token(&self, hash: &Digest) -> StoreResult<Option<AccessToken>>;
+    async fn get_access_token(&self, id: &TokenId) -> StoreResult<Option<AccessToken>>;
     async fn list_access_tokens(
         &self,
         filter: &TokenFilter,
         now: UnixTime,
     ) -> StoreResult<Vec<AccessToken>>;
     /// Marks an access token revoked; `false` if it was absent or already revoked.
-    async fn revoke_access_token(&self, hash: &Digest, now: UnixTime) -> StoreResult<bool>;
+    async fn revoke_access_token(&self, id: &TokenId, now: UnixTime) -> StoreResult<bool>;
 
     async fn insert_refresh_token(&self, token: &RefreshToken) -> StoreResult<()>;
-    async fn get_refresh_token(&self, hash: &Digest) -> StoreResult<Option<RefreshToken>>;
+    async fn get_refresh_token(&self, id: &TokenId) -> StoreResult<Option<RefreshToken>>;
     /// Revokes every access and refresh token of a grant family; returns
     /// the digests of the access tokens it revoked.
-    async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> StoreResult<Vec<Digest>>;
+    async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> StoreResult<Vec<TokenId>>;
 
     async fn insert_auth_code(&self, code: &AuthCode) -> StoreResult<()>;
 

@@ -16,7 +16,7 @@ pub use tokens::*;
 use flowgate::crypto::{Digest, random_secret};
 use flowgate::domain::{
     AccessToken, AuthCode, AuthMethod, Client, ClientSpec, GrantType, Lifetime, RefreshCount,
-    RefreshToken, ScopeSet, User,
+    RefreshToken, ScopeSet, TokenId, User,
 };
 use flowgate::store::{Store, StoreError, StoreResult};
 use std::fmt::Debug;
@@ -124,6 +124,7 @@ pub fn access(
     exp: Option<i64>,
 ) -> AccessToken {
     AccessToken {
+        id: TokenId::new(),
         hash: new_digest(),
         client_id: client_id.into(),
         username: username.map(Into::into),
@@ -147,6 +148,7 @@ pub fn refresh(
     issued: i64,
 ) -> RefreshToken {
     RefreshToken {
+        id: TokenId::new(),
         hash: new_digest(),
         client_id: client_id.into(),
         username: username.map(Into::into),
@@ -162,6 +164,7 @@ pub fn refresh(
 
 pub fn code(client_id: &str, username: &str, issued: i64, expires: i64) -> AuthCode {
     AuthCode {
+        id: TokenId::new(),
         hash: new_digest(),
         client_id: client_id.into(),
         username: username.into(),
@@ -190,9 +193,9 @@ pub fn assert_not_found<T: Debug>(r: StoreResult<T>) {
     }
 }
 
-/// Digests sorted by their bytes, for comparing sets of tokens.
-pub fn sorted(mut v: Vec<Digest>) -> Vec<Digest> {
-    v.sort_by_key(|d| d.0);
+/// Token ids sorted, for comparing sets of tokens.
+pub fn sorted(mut v: Vec<TokenId>) -> Vec<TokenId> {
+    v.sort();
     v
 }
 
@@ -233,6 +236,6 @@ pub async fn insert_concurrently(
     results
 }
 
-pub fn hashes(tokens: &[AccessToken]) -> Vec<Digest> {
-    tokens.iter().map(|t| t.hash).collect()
+pub fn ids(tokens: &[AccessToken]) -> Vec<TokenId> {
+    tokens.iter().map(|t| t.id).collect()
 }

@@ -124,7 +124,8 @@ async fn tokens_carry_256_random_bits_and_the_prefix() {
     let a = s.cc_token(&c, "read").await;
     let b = s.cc_token(&c, "read").await;
     assert_ne!(a, b);
-    assert!(a.starts_with("fgat_") && a.len() == 5 + 43, "{a}");
+    // Split token: 128-bit record id and 256 random bits, base64url.
+    assert!(a.starts_with("fgat_") && a.len() == 5 + 64, "{a}");
 }
 
 #[tokio::test]

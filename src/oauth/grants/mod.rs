@@ -10,17 +10,24 @@ use crate::domain::{Client, ScopeSet};
 impl App {
     /// The scope a token request gets (RFC 6749 §3.3): what it asked for,
     /// which must be registered and allowed for the client; when it asked
-    /// for nothing, everything the client may request.
+    /// for nothing, everything the client may request that is still
+    /// registered.
     pub async fn requested_scope(
         &self,
         client: &Client,
         requested: Option<&str>,
     ) -> Result<ScopeSet, OAuthError> {
+        let known = self.scopes().await?;
         let Some(requested) = requested else {
-            return Ok(client.spec.scopes.clone());
+            return Ok(client
+                .spec
+                .scopes
+                .iter()
+                .filter(|s| known.contains_key(*s))
+                .map(str::to_owned)
+                .collect());
         };
         let scope = ScopeSet::parse(requested).map_err(OAuthError::invalid_scope)?;
-        let known = self.scopes().await?;
         if let Some(unknown) = scope.iter().find(|s| !known.contains_key(*s)) {
             return Err(OAuthError::invalid_scope(format!(
                 "unknown scope \"{unknown}\""

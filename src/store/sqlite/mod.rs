@@ -43,6 +43,11 @@ impl SqliteStore {
         // queuing here is cheaper than busy-waiting on the file lock.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            // Never let the only connection go idle-closed: for an
+            // in-memory database it *is* the database.
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await

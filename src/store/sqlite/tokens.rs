@@ -4,7 +4,8 @@ use super::writer::Op;
 use super::{SqliteStore, map_err, page_size};
 use crate::crypto::Digest;
 use crate::domain::{
-    AccessToken, AuthCode, GrantType, RefreshToken, ScopeSet, TokenFilter, TokenState, UnixTime,
+    AccessToken, AuthCode, GrantType, RefreshToken, ScopeSet, TokenFilter, TokenId, TokenState,
+    UnixTime,
 };
 use crate::store::{StoreError, StoreResult, TokenStore};
 use async_trait::async_trait;
@@ -23,6 +24,11 @@ fn digest(row: &SqliteRow, col: &str) -> StoreResult<Digest> {
     Digest::from_slice(&bytes).ok_or_else(|| corrupt(col))
 }
 
+fn token_id(row: &SqliteRow) -> StoreResult<TokenId> {
+    let bytes: Vec<u8> = row.try_get("id").map_err(map_err)?;
+    TokenId::from_slice(&bytes).ok_or_else(|| corrupt("id"))
+}
+
 fn scope(row: &SqliteRow) -> StoreResult<ScopeSet> {
     let s: String = row.try_get("scope").map_err(map_err)?;
     ScopeSet::parse(&s).map_err(|_| corrupt("scope"))
@@ -31,6 +37,7 @@ fn scope(row: &SqliteRow) -> StoreResult<ScopeSet> {
 fn access_from_row(row: &SqliteRow) -> StoreResult<AccessToken> {
     let grant: String = row.try_get("grant_type").map_err(map_err)?;
     Ok(AccessToken {
+        id: token_id(row)?,
         hash: digest(row, "token_hash")?,
         client_id: row.try_get("client_id").map_err(map_err)?,
         username: row.try_get("username").map_err(map_err)?,
@@ -45,6 +52,7 @@ fn access_from_row(row: &SqliteRow) -> StoreResult<AccessToken> {
 
 fn refresh_from_row(row: &SqliteRow) -> StoreResult<RefreshToken> {
     Ok(RefreshToken {
+        id: token_id(row)?,
         hash: digest(row, "token_hash")?,
         client_id: row.try_get("client_id").map_err(map_err)?,
         username: row.try_get("username").map_err(map_err)?,
@@ -64,9 +72,9 @@ impl TokenStore for SqliteStore {
         self.writer.write(Op::AccessTokens(tokens.to_vec())).await
     }
 
-    async fn get_access_token(&self, hash: &Digest) -> StoreResult<Option<AccessToken>> {
-        sqlx::query("SELECT * FROM access_tokens WHERE token_hash = ?")
-            .bind(&hash.0[..])
+    async fn get_access_token(&self, id: &TokenId) -> StoreResult<Option<AccessToken>> {
+        sqlx::query("SELECT * FROM access_tokens WHERE id = ?")
+            .bind(&id.0[..])
             .fetch_optional(&self.read)
             .await
             .map_err(map_err)?
@@ -102,7 +110,7 @@ impl TokenStore for SqliteStore {
             }
             None => {}
         }
-        q.push(" ORDER BY issued_at DESC, token_hash LIMIT ")
+        q.push(" ORDER BY issued_at DESC, id DESC LIMIT ")
             .push_bind(page_size(f.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(f.offset));
@@ -115,12 +123,12 @@ impl TokenStore for SqliteStore {
             .collect()
     }
 
-    async fn revoke_access_token(&self, hash: &Digest, now: UnixTime) -> StoreResult<bool> {
+    async fn revoke_access_token(&self, id: &TokenId, now: UnixTime) -> StoreResult<bool> {
         let done = sqlx::query(
-            "UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+            "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
         )
         .bind(now)
-        .bind(&hash.0[..])
+        .bind(&id.0[..])
         .execute(&self.write)
         .await
         .map_err(map_err)?;
@@ -129,9 +137,10 @@ impl TokenStore for SqliteStore {
 
     async fn insert_refresh_token(&self, t: &RefreshToken) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO refresh_tokens (token_hash, client_id, username, scope, grant_id, issued_at, expires_at, \
-             refreshes_left, rotated_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO refresh_tokens (id, token_hash, client_id, username, scope, grant_id, issued_at, expires_at, \
+             refreshes_left, rotated_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
+        .bind(&t.id.0[..])
         .bind(&t.hash.0[..])
         .bind(&t.client_id)
         .bind(&t.username)
@@ -148,9 +157,9 @@ impl TokenStore for SqliteStore {
         Ok(())
     }
 
-    async fn get_refresh_token(&self, hash: &Digest) -> StoreResult<Option<RefreshToken>> {
-        sqlx::query("SELECT * FROM refresh_tokens WHERE token_hash = ?")
-            .bind(&hash.0[..])
+    async fn get_refresh_token(&self, id: &TokenId) -> StoreResult<Option<RefreshToken>> {
+        sqlx::query("SELECT * FROM refresh_tokens WHERE id = ?")
+            .bind(&id.0[..])
             .fetch_optional(&self.read)
             .await
             .map_err(map_err)?
@@ -159,10 +168,10 @@ impl TokenStore for SqliteStore {
             .transpose()
     }
 
-    async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> StoreResult<Vec<Digest>> {
+    async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> StoreResult<Vec<TokenId>> {
         let mut tx = self.write.begin().await.map_err(map_err)?;
         let rows = sqlx::query(
-            "UPDATE access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL RETURNING token_hash",
+            "UPDATE access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL RETURNING id",
         )
         .bind(now)
         .bind(grant_id)
@@ -178,14 +187,15 @@ impl TokenStore for SqliteStore {
         .await
         .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
-        rows.iter().map(|r| digest(r, "token_hash")).collect()
+        rows.iter().map(token_id).collect()
     }
 
     async fn insert_auth_code(&self, c: &AuthCode) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO auth_codes (code_hash, client_id, username, redirect_uri, scope, code_challenge, \
-             code_challenge_method, grant_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO auth_codes (id, code_hash, client_id, username, redirect_uri, scope, code_challenge, \
+             code_challenge_method, grant_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
+        .bind(&c.id.0[..])
         .bind(&c.hash.0[..])
         .bind(&c.client_id)
         .bind(&c.username)
@@ -207,13 +217,13 @@ impl TokenStore for SqliteStore {
         let mut left = i64::from(max_rows);
         let mut removed = 0u64;
         let statements = [
-            "DELETE FROM access_tokens WHERE token_hash IN (SELECT token_hash FROM access_tokens \
+            "DELETE FROM access_tokens WHERE id IN (SELECT id FROM access_tokens \
              WHERE expires_at <= ?1 LIMIT ?3)",
-            "DELETE FROM access_tokens WHERE token_hash IN (SELECT token_hash FROM access_tokens \
+            "DELETE FROM access_tokens WHERE id IN (SELECT id FROM access_tokens \
              WHERE expires_at IS NULL AND revoked_at <= ?2 LIMIT ?3)",
-            "DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens \
+            "DELETE FROM refresh_tokens WHERE id IN (SELECT id FROM refresh_tokens \
              WHERE expires_at <= ?1 OR revoked_at <= ?2 OR rotated_at <= ?2 LIMIT ?3)",
-            "DELETE FROM auth_codes WHERE code_hash IN (SELECT code_hash FROM auth_codes \
+            "DELETE FROM auth_codes WHERE id IN (SELECT id FROM auth_codes \
              WHERE expires_at <= ?1 LIMIT ?3)",
         ];
         for sql in statements {

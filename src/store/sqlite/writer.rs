@@ -139,17 +139,19 @@ const ROWS_PER_INSERT: usize = 100;
 
 async fn insert_tokens(conn: &mut SqliteConnection, tokens: &[&AccessToken]) -> StoreResult<()> {
     let mut q = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO access_tokens (token_hash, client_id, username, scope, grant_type, grant_id, issued_at, expires_at) ",
+        "INSERT INTO access_tokens (id, token_hash, client_id, username, scope, grant_type, grant_id, issued_at, expires_at, revoked_at) ",
     );
     q.push_values(tokens, |mut row, t| {
-        row.push_bind(&t.hash.0[..])
+        row.push_bind(&t.id.0[..])
+            .push_bind(&t.hash.0[..])
             .push_bind(&t.client_id)
             .push_bind(&t.username)
             .push_bind(t.scope.to_string())
             .push_bind(t.grant_type.as_str())
             .push_bind(&t.grant_id)
             .push_bind(t.issued_at)
-            .push_bind(t.expires_at);
+            .push_bind(t.expires_at)
+            .push_bind(t.revoked_at);
     });
     q.build().execute(&mut *conn).await.map_err(map_err)?;
     Ok(())

@@ -156,19 +156,16 @@ pub async fn check_delete_client_cascades_to_tokens_and_codes(store: Arc<dyn Sto
 
     assert!(store.delete_client("c-doomed").await.unwrap());
     assert_eq!(store.get_client("c-doomed").await.unwrap(), None);
-    assert_eq!(store.get_access_token(&a1.hash).await.unwrap(), None);
-    assert_eq!(store.get_access_token(&a2.hash).await.unwrap(), None);
-    assert_eq!(store.get_refresh_token(&r1.hash).await.unwrap(), None);
-    assert_eq!(
-        store.get_access_token(&kept.hash).await.unwrap(),
-        Some(kept)
-    );
+    assert_eq!(store.get_access_token(&a1.id).await.unwrap(), None);
+    assert_eq!(store.get_access_token(&a2.id).await.unwrap(), None);
+    assert_eq!(store.get_refresh_token(&r1.id).await.unwrap(), None);
+    assert_eq!(store.get_access_token(&kept.id).await.unwrap(), Some(kept));
 
     // Re-registering the same id does not resurrect anything, and the old
     // code is really gone (inserting it again is no conflict).
     store.insert_client(&doomed).await.unwrap();
-    assert_eq!(store.get_access_token(&a1.hash).await.unwrap(), None);
-    assert_eq!(store.get_refresh_token(&r1.hash).await.unwrap(), None);
+    assert_eq!(store.get_access_token(&a1.id).await.unwrap(), None);
+    assert_eq!(store.get_refresh_token(&r1.id).await.unwrap(), None);
     store.insert_auth_code(&c1).await.unwrap();
 }
 
@@ -297,29 +294,29 @@ pub async fn check_delete_user_removes_their_tokens(store: Arc<dyn Store>) {
 
     assert!(store.delete_user("alice").await.unwrap());
     assert_eq!(store.get_user("alice").await.unwrap(), None);
-    assert_eq!(store.get_access_token(&alice_at.hash).await.unwrap(), None);
+    assert_eq!(store.get_access_token(&alice_at.id).await.unwrap(), None);
     assert_eq!(
-        store.get_access_token(&alice_forever.hash).await.unwrap(),
+        store.get_access_token(&alice_forever.id).await.unwrap(),
         None
     );
-    assert_eq!(store.get_refresh_token(&alice_rt.hash).await.unwrap(), None);
+    assert_eq!(store.get_refresh_token(&alice_rt.id).await.unwrap(), None);
     assert_eq!(
-        store.get_access_token(&bob_at.hash).await.unwrap(),
+        store.get_access_token(&bob_at.id).await.unwrap(),
         Some(bob_at)
     );
     assert_eq!(
-        store.get_access_token(&client_at.hash).await.unwrap(),
+        store.get_access_token(&client_at.id).await.unwrap(),
         Some(client_at)
     );
     assert_eq!(
-        store.get_refresh_token(&bob_rt.hash).await.unwrap(),
+        store.get_refresh_token(&bob_rt.id).await.unwrap(),
         Some(bob_rt)
     );
     assert!(store.get_client("c1").await.unwrap().is_some());
 
     // A new user of the same name inherits nothing; the code is gone too.
     store.insert_user(&user("alice", t + 1)).await.unwrap();
-    assert_eq!(store.get_access_token(&alice_at.hash).await.unwrap(), None);
+    assert_eq!(store.get_access_token(&alice_at.id).await.unwrap(), None);
     store.insert_auth_code(&alice_code).await.unwrap();
 }
 
