@@ -254,3 +254,19 @@ fn sigterm_drains_and_exits_zero() {
     let status = terminate(&mut child);
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test]
+async fn janitor_purges_expired_tokens_in_the_background() {
+    let s = TestServer::start_with(|c| c.janitor_interval = Duration::from_millis(300)).await;
+    let c = s.client(json!({ "access_token_lifetime": 1 })).await;
+    let keep = s.client(json!({})).await;
+    let expiring = s.cc_token(&c, "read").await;
+    let lasting = s.cc_token(&keep, "read").await;
+    let id = |t: &str| flowgate::domain::token::id_of("fgat_", t).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.app.store.get_access_token(&id(&expiring)).await.unwrap().is_some() {
+        assert!(Instant::now() < deadline, "expired token never purged");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(s.app.store.get_access_token(&id(&lasting)).await.unwrap().is_some());
+}
