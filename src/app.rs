@@ -8,6 +8,7 @@ use crate::store::{Store, StoreResult};
 use moka::sync::Cache;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Tunables of the authority, resolved from the configuration.
@@ -25,6 +26,45 @@ pub struct Settings {
     pub cache_ttl: Duration,
     /// Most validated tokens kept in memory.
     pub token_cache_capacity: u64,
+    /// Seconds an authorization code stays redeemable.
+    pub auth_code_lifetime: i64,
+    /// Seconds a refresh token lives; `None` until its family ends.
+    pub refresh_token_lifetime: Option<i64>,
+    /// Seconds after a rotation during which the rotated-out refresh token
+    /// gets the same successor again instead of revoking the family.
+    pub refresh_grace: i64,
+    /// Seconds a login session lasts.
+    pub session_lifetime: i64,
+    /// Branding of the login and permissions pages.
+    pub pages: PageSettings,
+}
+
+/// Title, logo, header and footer of the login and permissions pages.
+#[derive(Debug, Clone)]
+pub struct PageSettings {
+    pub title: String,
+    /// URL of a logo image (https or a data: URL), if any.
+    pub logo_url: Option<String>,
+    pub header: String,
+    pub footer: String,
+}
+
+impl Default for PageSettings {
+    fn default() -> Self {
+        PageSettings {
+            title: "flowgate".into(),
+            logo_url: None,
+            header: "Sign in to continue".into(),
+            footer: "Protected by flowgate".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Cookies get `Secure` when the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https:")
+    }
 }
 
 impl Default for Settings {
@@ -34,6 +74,11 @@ impl Default for Settings {
             access_token_lifetime: 3600,
             cache_ttl: Duration::from_secs(10),
             token_cache_capacity: 200_000,
+            auth_code_lifetime: 600,
+            refresh_token_lifetime: None,
+            refresh_grace: 0,
+            session_lifetime: 8 * 3600,
+            pages: PageSettings::default(),
         }
     }
 }
@@ -45,6 +90,10 @@ pub struct App {
     clients: Cache<String, Arc<Client>>,
     tokens: Cache<TokenId, Arc<AccessToken>>,
     scopes: Cache<(), Arc<BTreeMap<String, Scope>>>,
+    /// Bumped by every invalidation. A record read from the store is cached
+    /// only if no invalidation happened while it was read, so a revocation
+    /// racing with a cache fill cannot bring the old record back.
+    generation: AtomicU64,
 }
 
 impl App {
@@ -62,6 +111,7 @@ impl App {
             scopes: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
             store,
             settings,
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -70,9 +120,10 @@ impl App {
         if let Some(c) = self.clients.get(id) {
             return Ok(Some(c));
         }
+        let generation = self.generation.load(Ordering::Acquire);
         let found = self.store.get_client(id).await?.map(Arc::new);
         if let Some(c) = &found {
-            self.clients.insert(id.to_owned(), c.clone());
+            self.cache_if_unchanged(&self.clients, generation, id.to_owned(), c.clone());
         }
         Ok(found)
     }
@@ -102,11 +153,33 @@ impl App {
         if let Some(t) = self.tokens.get(id) {
             return Ok(Some(t));
         }
+        let generation = self.generation.load(Ordering::Acquire);
         let found = self.store.get_access_token(id).await?.map(Arc::new);
         if let Some(t) = &found {
-            self.tokens.insert(*id, t.clone());
+            self.cache_if_unchanged(&self.tokens, generation, *id, t.clone());
         }
         Ok(found)
+    }
+
+    /// Caches `value` unless an invalidation happened since `generation`
+    /// was read; re-checks afterwards and takes it out again if one slipped
+    /// in meanwhile.
+    fn cache_if_unchanged<K, V>(&self, cache: &Cache<K, V>, generation: u64, key: K, value: V)
+    where
+        K: std::hash::Hash + Eq + Send + Sync + Clone + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        cache.insert(key.clone(), value);
+        if self.generation.load(Ordering::Acquire) != generation {
+            cache.invalidate(&key);
+        }
+    }
+
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Remembers a token just issued, so its first use needs no read.
@@ -116,6 +189,7 @@ impl App {
 
     /// Forgets cached tokens after they were revoked.
     pub(crate) fn forget_tokens(&self, ids: &[TokenId]) {
+        self.bump();
         for id in ids {
             self.tokens.invalidate(id);
         }
@@ -124,12 +198,14 @@ impl App {
     /// Forgets a client after it changed; its tokens are re-checked against
     /// the fresh record on their next use.
     pub(crate) fn forget_client(&self, id: &str) {
+        self.bump();
         self.clients.invalidate(id);
     }
 
     /// Forgets every cached token (a user was deleted: their tokens went
     /// with them, and the cache has no index by user).
     pub(crate) fn forget_all_tokens(&self) {
+        self.bump();
         self.tokens.invalidate_all();
     }
 

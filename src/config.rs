@@ -55,6 +55,32 @@ pub struct ServeArgs {
     /// Most rows the janitor deletes per batch [default: 1000].
     #[arg(long, env = "FLOWGATE_JANITOR_BATCH", value_name = "ROWS")]
     pub janitor_batch: Option<u32>,
+    /// Seconds an authorization code stays redeemable [default: 600].
+    #[arg(long, env = "FLOWGATE_AUTH_CODE_LIFETIME", value_name = "SECS")]
+    pub auth_code_lifetime: Option<i64>,
+    /// Seconds a refresh token lives; 0 means until its grant is revoked
+    /// [default: 0].
+    #[arg(long, env = "FLOWGATE_REFRESH_TOKEN_LIFETIME", value_name = "SECS")]
+    pub refresh_token_lifetime: Option<i64>,
+    /// Seconds after a rotation during which the old refresh token gets the
+    /// same successor again instead of revoking the grant [default: 0].
+    #[arg(long, env = "FLOWGATE_REFRESH_GRACE", value_name = "SECS")]
+    pub refresh_grace: Option<i64>,
+    /// Seconds a login session lasts [default: 28800].
+    #[arg(long, env = "FLOWGATE_SESSION_LIFETIME", value_name = "SECS")]
+    pub session_lifetime: Option<i64>,
+    /// Title of the login and permissions pages [default: flowgate].
+    #[arg(long, env = "FLOWGATE_PAGE_TITLE", value_name = "TEXT")]
+    pub page_title: Option<String>,
+    /// Logo shown on the pages: an https or data: URL.
+    #[arg(long, env = "FLOWGATE_PAGE_LOGO_URL", value_name = "URL")]
+    pub page_logo_url: Option<String>,
+    /// Header text of the pages [default: Sign in to continue].
+    #[arg(long, env = "FLOWGATE_PAGE_HEADER", value_name = "TEXT")]
+    pub page_header: Option<String>,
+    /// Footer text of the pages [default: Protected by flowgate].
+    #[arg(long, env = "FLOWGATE_PAGE_FOOTER", value_name = "TEXT")]
+    pub page_footer: Option<String>,
     /// Log filter, e.g. `info` or `flowgate=debug` [default: info].
     #[arg(long, env = "FLOWGATE_LOG", value_name = "FILTER")]
     pub log: Option<String>,
@@ -75,6 +101,14 @@ struct FileConfig {
     cache_ttl: Option<u64>,
     janitor_interval: Option<u64>,
     janitor_batch: Option<u32>,
+    auth_code_lifetime: Option<i64>,
+    refresh_token_lifetime: Option<i64>,
+    refresh_grace: Option<i64>,
+    session_lifetime: Option<i64>,
+    page_title: Option<String>,
+    page_logo_url: Option<String>,
+    page_header: Option<String>,
+    page_footer: Option<String>,
     log: Option<String>,
     log_json: Option<bool>,
 }
@@ -137,7 +171,9 @@ impl Config {
             .access_token_lifetime
             .or(file.access_token_lifetime)
             .unwrap_or(3600);
-        if access_token_lifetime == 0 || access_token_lifetime < -1 {
+        if access_token_lifetime == 0
+            || !(-1..=crate::domain::client::MAX_LIFETIME).contains(&access_token_lifetime)
+        {
             return Err(ConfigError::Invalid(
                 "access-token-lifetime must be -1 (never expires) or a positive number of seconds"
                     .into(),
@@ -153,6 +189,65 @@ impl Config {
             ));
         }
         let defaults = Settings::default();
+        let seconds =
+            |name: &str, v: Option<i64>, default: i64, min: i64| -> Result<i64, ConfigError> {
+                let v = v.unwrap_or(default);
+                if v < min || v > crate::domain::client::MAX_LIFETIME {
+                    return Err(ConfigError::Invalid(format!(
+                        "{name} must be {min} to {} seconds",
+                        crate::domain::client::MAX_LIFETIME
+                    )));
+                }
+                Ok(v)
+            };
+        let auth_code_lifetime = seconds(
+            "auth-code-lifetime",
+            args.auth_code_lifetime.or(file.auth_code_lifetime),
+            defaults.auth_code_lifetime,
+            1,
+        )?;
+        let refresh_token_lifetime = seconds(
+            "refresh-token-lifetime",
+            args.refresh_token_lifetime.or(file.refresh_token_lifetime),
+            0,
+            0,
+        )?;
+        let refresh_grace = seconds(
+            "refresh-grace",
+            args.refresh_grace.or(file.refresh_grace),
+            0,
+            0,
+        )?;
+        let session_lifetime = seconds(
+            "session-lifetime",
+            args.session_lifetime.or(file.session_lifetime),
+            defaults.session_lifetime,
+            60,
+        )?;
+        let page_logo_url = args.page_logo_url.or(file.page_logo_url);
+        if let Some(logo) = &page_logo_url
+            && !(logo.starts_with("https://") || logo.starts_with("data:image/"))
+        {
+            return Err(ConfigError::Invalid(
+                "page-logo-url must be an https:// or data:image/ URL".into(),
+            ));
+        }
+        let page_defaults = crate::app::PageSettings::default();
+        let pages = crate::app::PageSettings {
+            title: args
+                .page_title
+                .or(file.page_title)
+                .unwrap_or(page_defaults.title),
+            logo_url: page_logo_url,
+            header: args
+                .page_header
+                .or(file.page_header)
+                .unwrap_or(page_defaults.header),
+            footer: args
+                .page_footer
+                .or(file.page_footer)
+                .unwrap_or(page_defaults.footer),
+        };
         Ok(Config {
             listen,
             database_url: args
@@ -183,6 +278,12 @@ impl Config {
                     .or(file.cache_ttl)
                     .map(Duration::from_secs)
                     .unwrap_or(defaults.cache_ttl),
+                auth_code_lifetime,
+                refresh_token_lifetime: (refresh_token_lifetime > 0)
+                    .then_some(refresh_token_lifetime),
+                refresh_grace,
+                session_lifetime,
+                pages,
                 ..defaults
             },
         })
@@ -204,12 +305,15 @@ fn default_public_url(listen: SocketAddr) -> String {
 fn check_public_url(s: &str) -> Result<(), ConfigError> {
     let url =
         url::Url::parse(s).map_err(|e| ConfigError::Invalid(format!("public-url {s:?}: {e}")))?;
+    // A path would move the metadata to a path-inserted URL (RFC 8414
+    // §3.1); flowgate serves it at the root, so the issuer is an origin.
     if !matches!(url.scheme(), "http" | "https")
         || url.query().is_some()
         || url.fragment().is_some()
+        || url.path() != "/"
     {
         return Err(ConfigError::Invalid(format!(
-            "public-url {s:?} must be an http(s) URL without query or fragment"
+            "public-url {s:?} must be an http(s) origin without path, query or fragment"
         )));
     }
     Ok(())

@@ -65,6 +65,9 @@ CREATE TABLE refresh_tokens (
     expires_at      INTEGER,
     refreshes_left  INTEGER NOT NULL,
     rotated_at      INTEGER,
+    -- Ids of the refresh and access token this one was exchanged for.
+    successor_id         BLOB,
+    successor_access_id  BLOB,
     revoked_at      INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id);
@@ -89,6 +92,16 @@ CREATE TABLE auth_codes (
 CREATE INDEX auth_codes_client ON auth_codes (client_id);
 CREATE INDEX auth_codes_user ON auth_codes (username);
 CREATE INDEX auth_codes_expiry ON auth_codes (expires_at);
+
+CREATE TABLE sessions (
+    id_hash     BLOB PRIMARY KEY NOT NULL,
+    username    TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    csrf_token  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions (username);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
 
 CREATE TABLE audit_events (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,

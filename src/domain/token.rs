@@ -65,6 +65,26 @@ pub fn mint(prefix: &str) -> (TokenId, Secret) {
     (id, Secret::new(out))
 }
 
+/// The token with `prefix` and `id` derived from a parent token: its secret
+/// part is HMAC-SHA256 keyed with the parent, so whoever presents the parent
+/// again gets the very same token (refresh grace period), and nobody without
+/// the parent can compute it.
+pub fn derive(prefix: &str, id: TokenId, parent: &Secret) -> Secret {
+    use hmac::{Hmac, Mac};
+    let mut raw = [0u8; 48];
+    raw[..16].copy_from_slice(&id.0);
+    // HMAC accepts keys of any length; the error arm cannot occur.
+    if let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(parent.expose().as_bytes()) {
+        mac.update(prefix.as_bytes());
+        mac.update(&id.0);
+        raw[16..].copy_from_slice(&mac.finalize().into_bytes());
+    }
+    let mut out = String::with_capacity(prefix.len() + 64);
+    out.push_str(prefix);
+    URL_SAFE_NO_PAD.encode_string(raw, &mut out);
+    Secret::new(out)
+}
+
 /// The record id inside `token` if it has the shape of a `prefix` token.
 pub fn id_of(prefix: &str, token: &str) -> Option<TokenId> {
     let body = token.strip_prefix(prefix)?;
@@ -140,6 +160,8 @@ pub struct RefreshToken {
     pub refreshes_left: i64,
     /// Set when this token was exchanged for a successor.
     pub rotated_at: Option<UnixTime>,
+    /// Ids of the refresh and access token it was exchanged for.
+    pub successor: Option<(TokenId, TokenId)>,
     pub revoked_at: Option<UnixTime>,
 }
 

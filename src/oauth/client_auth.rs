@@ -29,9 +29,11 @@ const MAX_CREDENTIAL_LEN: usize = 512;
 /// Reads the credentials from the `Authorization` header and the body.
 fn presented(authorization: Option<&str>, params: &Params) -> Result<Presented, OAuthError> {
     if let Some(header) = authorization {
+        // RFC 7235 §2.1: the scheme name is case-insensitive.
         let encoded = header
-            .strip_prefix("Basic ")
-            .or_else(|| header.strip_prefix("basic "))
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+            .map(|(_, rest)| rest)
             .ok_or_else(|| {
                 OAuthError::invalid_client("client authentication must use HTTP Basic")
             })?;
@@ -124,9 +126,13 @@ impl App {
             (true, Some(_)) => return Err(audit_failure("public client sent a secret")),
             (false, None) => return Err(audit_failure("confidential client sent no secret")),
             (false, Some(secret)) => {
-                if p.method != client.spec.auth_method {
+                // RFC 6749 §2.3.1: Basic MUST work for every client holding a
+                // secret; the body method only for clients registered for it.
+                if p.method == AuthMethod::ClientSecretPost
+                    && client.spec.auth_method != AuthMethod::ClientSecretPost
+                {
                     return Err(audit_failure(
-                        "authentication method differs from the registered one",
+                        "client_secret_post used by a client registered for client_secret_basic",
                     ));
                 }
                 if !client.verify_secret(secret, now()) {

@@ -81,6 +81,17 @@ impl OAuthError {
     }
 }
 
+/// `error_description` may hold only %x20-21 / %x23-5B / %x5D-7E (RFC 6749
+/// §5.2, §4.1.2.1): double quotes become single quotes, anything else
+/// outside the set is dropped, and the text is kept short.
+pub fn clean_description(text: &str) -> String {
+    text.chars()
+        .map(|c| if c == '"' { '\'' } else { c })
+        .filter(|c| matches!(c, ' '..='~') && *c != '\\')
+        .take(300)
+        .collect()
+}
+
 impl From<StoreError> for OAuthError {
     /// Store failures become `server_error` or `temporarily_unavailable`;
     /// the cause is logged here and never sent to the client.
@@ -107,5 +118,16 @@ impl From<crate::domain::DomainError> for OAuthError {
             crate::domain::DomainError::Store(s) => s.into(),
             other => OAuthError::invalid_request(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_description;
+
+    #[test]
+    fn descriptions_keep_to_the_rfc6749_5_2_character_set() {
+        assert_eq!(clean_description("scope \"x\" \\ é\n"), "scope 'x'  ");
+        assert_eq!(clean_description(&"a".repeat(1000)).len(), 300);
     }
 }

@@ -38,7 +38,7 @@ impl App {
             grant_type: grant,
             grant_id,
             issued_at,
-            expires_at: lifetime.map(|l| issued_at + l),
+            expires_at: lifetime.map(|l| issued_at.saturating_add(l)),
             revoked_at: None,
         };
         self.store

@@ -74,6 +74,8 @@ pub struct TokenResponse {
     pub expires_in: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// Left out when no scope was granted (RFC 6749 §3.3 has no empty scope).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub scope: String,
 }
 

@@ -104,8 +104,7 @@ impl App {
         Ok(self.store.list_clients(limit, offset).await?)
     }
 
-    /// Changes a client's registration. Deactivating it makes its tokens
-    /// inactive on their next use.
+    /// Changes a client's registration. Deactivating it revokes its tokens.
     pub async fn update_client(
         &self,
         actor: &str,
@@ -130,6 +129,12 @@ impl App {
                 e => conflict(e),
             })?;
         self.forget_client(id);
+        if current.spec.active && !updated.spec.active {
+            // Deactivation ends every token at once; reactivating the client
+            // later does not bring them back.
+            let revoked = self.store.revoke_client_tokens(id, now()).await?;
+            self.forget_tokens(&revoked);
+        }
         self.audit(
             NewAuditEvent::success(actor, "client.update", id.to_owned()).with_detail(
                 serde_json::json!({

@@ -5,9 +5,10 @@
 
 pub mod sqlite;
 
+use crate::crypto::Digest;
 use crate::domain::{
     AccessToken, AuditEvent, AuditFilter, AuthCode, Client, NewAuditEvent, RefreshToken, Scope,
-    TokenFilter, TokenId, UnixTime, User,
+    Session, TokenFilter, TokenId, UnixTime, User,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -74,7 +75,23 @@ pub trait TokenStore: Send + Sync {
     ) -> StoreResult<Vec<AccessToken>>;
     /// Marks an access token revoked; `false` if it was absent or already revoked.
     async fn revoke_access_token(&self, id: &TokenId, now: UnixTime) -> StoreResult<bool>;
+    /// Revokes every access and refresh token of a client; returns the ids
+    /// of the access tokens it revoked.
+    async fn revoke_client_tokens(
+        &self,
+        client_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<Vec<TokenId>>;
 
+    /// Deletes up to `max_rows` expired tokens and codes (and revoked ones
+    /// older than the retention); returns how many rows went.
+    async fn purge_expired(&self, now: UnixTime, max_rows: u32) -> StoreResult<u64>;
+}
+
+/// Authorization codes and refresh tokens: the grants that outlive one
+/// request, with the atomic steps their rules need.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
     async fn insert_refresh_token(&self, token: &RefreshToken) -> StoreResult<()>;
     async fn get_refresh_token(&self, id: &TokenId) -> StoreResult<Option<RefreshToken>>;
     /// Revokes every access and refresh token of a grant family; returns
@@ -82,10 +99,34 @@ pub trait TokenStore: Send + Sync {
     async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> StoreResult<Vec<TokenId>>;
 
     async fn insert_auth_code(&self, code: &AuthCode) -> StoreResult<()>;
+    async fn get_auth_code(&self, id: &TokenId) -> StoreResult<Option<AuthCode>>;
+    /// Marks a code used; `true` only for the one call that did it, so a
+    /// code redeemed twice at once yields one token set.
+    async fn consume_auth_code(&self, id: &TokenId, now: UnixTime) -> StoreResult<bool>;
+    /// Stores the tokens a code was exchanged for, in one transaction.
+    async fn insert_code_tokens(
+        &self,
+        access: &AccessToken,
+        refresh: Option<&RefreshToken>,
+    ) -> StoreResult<()>;
 
-    /// Deletes up to `max_rows` expired tokens and codes (and revoked ones
-    /// older than the retention); returns how many rows went.
-    async fn purge_expired(&self, now: UnixTime, max_rows: u32) -> StoreResult<u64>;
+    /// Exchanges refresh token `old` for `refresh` and `access`, atomically
+    /// and only if `old` is still active (neither rotated nor revoked);
+    /// `false` when another request rotated or revoked it first.
+    async fn rotate_refresh_token(
+        &self,
+        old: &TokenId,
+        now: UnixTime,
+        refresh: &RefreshToken,
+        access: &AccessToken,
+    ) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    async fn get_session(&self, id_hash: &Digest) -> StoreResult<Option<Session>>;
+    async fn delete_session(&self, id_hash: &Digest) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -97,7 +138,9 @@ pub trait AuditStore: Send + Sync {
 
 /// Everything flowgate stores.
 #[async_trait]
-pub trait Store: ClientStore + ScopeStore + UserStore + TokenStore + AuditStore {
+pub trait Store:
+    ClientStore + ScopeStore + UserStore + TokenStore + GrantStore + SessionStore + AuditStore
+{
     /// Checks that the database answers (readiness).
     async fn ping(&self) -> StoreResult<()>;
     /// Flushes pending writes and closes connections.

@@ -53,9 +53,10 @@ impl IntoResponse for OAuthReply {
             .status
             .or_else(|| StatusCode::from_u16(self.error.code.status()).ok())
             .unwrap_or(StatusCode::BAD_REQUEST);
+        let description = crate::oauth::error::clean_description(&self.error.description);
         let body = OAuthErrorBody {
             error: self.error.code.as_str(),
-            error_description: &self.error.description,
+            error_description: &description,
         };
         let mut response = (status, Json(body)).into_response();
         if self.error.code == ErrorCode::InvalidClient {

@@ -2,6 +2,7 @@
 //! server on an ephemeral port.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod cli;
 mod introspection;
 mod server;

@@ -264,9 +264,23 @@ async fn janitor_purges_expired_tokens_in_the_background() {
     let lasting = s.cc_token(&keep, "read").await;
     let id = |t: &str| flowgate::domain::token::id_of("fgat_", t).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while s.app.store.get_access_token(&id(&expiring)).await.unwrap().is_some() {
+    while s
+        .app
+        .store
+        .get_access_token(&id(&expiring))
+        .await
+        .unwrap()
+        .is_some()
+    {
         assert!(Instant::now() < deadline, "expired token never purged");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(s.app.store.get_access_token(&id(&lasting)).await.unwrap().is_some());
+    assert!(
+        s.app
+            .store
+            .get_access_token(&id(&lasting))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -158,6 +158,7 @@ pub fn refresh(
         expires_at: Some(issued + 86_400),
         refreshes_left: 2,
         rotated_at: None,
+        successor: None,
         revoked_at: None,
     }
 }

@@ -441,3 +441,79 @@ async fn malformed_bodies_get_rfc_errors_not_5xx() {
         .unwrap();
     assert_eq!(r.status(), 413);
 }
+
+#[tokio::test]
+async fn basic_works_for_every_confidential_client_rfc6749_2_3_1() {
+    let s = TestServer::start().await;
+    let c = s
+        .client(json!({ "token_endpoint_auth_method": "client_secret_post" }))
+        .await;
+    s.cc_token(&c, "read").await;
+    // The scheme name is case-insensitive (RFC 7235 §2.1).
+    let basic = format!("{}:{}", c.id, c.secret.as_deref().unwrap());
+    use base64::Engine;
+    let header = format!(
+        "bASIC {}",
+        base64::engine::general_purpose::STANDARD.encode(basic)
+    );
+    let r = s
+        .http
+        .post(s.token_url())
+        .header("authorization", header)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn admin_scope_is_only_for_administrators_in_user_grants() {
+    let s = TestServer::start().await;
+    s.user("dave", "dave's password").await;
+    let c = s
+        .client(json!({ "grant_types": ["password"], "scope": "read admin" }))
+        .await;
+    let form = [
+        ("grant_type", "password"),
+        ("username", "dave"),
+        ("password", "dave's password"),
+        ("scope", "admin"),
+    ];
+    let r = s.post_basic(&s.token_url(), &c, &form).await;
+    assert_oauth_error(r, 400, "invalid_scope").await;
+}
+
+#[tokio::test]
+async fn error_descriptions_keep_to_the_rfc_character_set_rfc6749_5_2() {
+    let s = TestServer::start().await;
+    let c = s.client(json!({})).await;
+    let r = s
+        .post_basic(
+            &s.token_url(),
+            &c,
+            &[("grant_type", "client_credentials"), ("scope", "nope\"x\\")],
+        )
+        .await;
+    let body = assert_oauth_error(r, 400, "invalid_scope").await;
+    let d = body["error_description"].as_str().unwrap();
+    assert!(
+        d.chars()
+            .all(|c| matches!(c, ' '..='~') && c != '"' && c != '\\'),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn reactivating_a_client_does_not_revive_its_tokens() {
+    let s = TestServer::start().await;
+    let c = s.client(json!({})).await;
+    let token = s.cc_token(&c, "read").await;
+    for active in [false, true] {
+        let input = serde_json::from_value(json!({ "active": active })).unwrap();
+        s.app.update_client("test", &c.id, input).await.unwrap();
+    }
+    assert_eq!(s.introspect(&c, &token).await["active"], false);
+    let fresh = s.cc_token(&c, "read").await;
+    assert_eq!(s.introspect(&c, &fresh).await["active"], true);
+}

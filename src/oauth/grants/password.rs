@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::crypto::Secret;
+use crate::domain::scope::ADMIN_SCOPE;
 use crate::domain::{Client, GrantType, NewAuditEvent};
 use crate::oauth::{OAuthError, TokenResponse};
 
@@ -24,6 +25,11 @@ pub async fn grant(
             "the user name or password is wrong",
         ));
     };
+    if scope.contains(ADMIN_SCOPE) && !user.admin {
+        return Err(OAuthError::invalid_scope(
+            "the admin scope is only for administrators",
+        ));
+    }
     let lifetime = app.access_token_lifetime(client);
     let issued = app
         .issue_access_token(

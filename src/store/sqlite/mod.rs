@@ -4,7 +4,9 @@
 
 mod audit;
 mod clients;
+mod grants;
 mod scopes;
+mod sessions;
 mod tokens;
 mod users;
 mod writer;

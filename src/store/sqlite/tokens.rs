@@ -3,10 +3,7 @@
 use super::writer::Op;
 use super::{SqliteStore, map_err, page_size};
 use crate::crypto::Digest;
-use crate::domain::{
-    AccessToken, AuthCode, GrantType, RefreshToken, ScopeSet, TokenFilter, TokenId, TokenState,
-    UnixTime,
-};
+use crate::domain::{AccessToken, GrantType, ScopeSet, TokenFilter, TokenId, TokenState, UnixTime};
 use crate::store::{StoreError, StoreResult, TokenStore};
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
@@ -15,26 +12,26 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 /// Revoked tokens that never expire are kept this long for the record.
 const REVOKED_RETENTION: i64 = 7 * 24 * 3600;
 
-fn corrupt(what: &str) -> StoreError {
+pub(super) fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("corrupt token row: {what}"))
 }
 
-fn digest(row: &SqliteRow, col: &str) -> StoreResult<Digest> {
+pub(super) fn digest(row: &SqliteRow, col: &str) -> StoreResult<Digest> {
     let bytes: Vec<u8> = row.try_get(col).map_err(map_err)?;
     Digest::from_slice(&bytes).ok_or_else(|| corrupt(col))
 }
 
-fn token_id(row: &SqliteRow) -> StoreResult<TokenId> {
+pub(super) fn token_id(row: &SqliteRow) -> StoreResult<TokenId> {
     let bytes: Vec<u8> = row.try_get("id").map_err(map_err)?;
     TokenId::from_slice(&bytes).ok_or_else(|| corrupt("id"))
 }
 
-fn scope(row: &SqliteRow) -> StoreResult<ScopeSet> {
+pub(super) fn scope(row: &SqliteRow) -> StoreResult<ScopeSet> {
     let s: String = row.try_get("scope").map_err(map_err)?;
     ScopeSet::parse(&s).map_err(|_| corrupt("scope"))
 }
 
-fn access_from_row(row: &SqliteRow) -> StoreResult<AccessToken> {
+pub(super) fn access_from_row(row: &SqliteRow) -> StoreResult<AccessToken> {
     let grant: String = row.try_get("grant_type").map_err(map_err)?;
     Ok(AccessToken {
         id: token_id(row)?,
@@ -46,22 +43,6 @@ fn access_from_row(row: &SqliteRow) -> StoreResult<AccessToken> {
         grant_id: row.try_get("grant_id").map_err(map_err)?,
         issued_at: row.try_get("issued_at").map_err(map_err)?,
         expires_at: row.try_get("expires_at").map_err(map_err)?,
-        revoked_at: row.try_get("revoked_at").map_err(map_err)?,
-    })
-}
-
-fn refresh_from_row(row: &SqliteRow) -> StoreResult<RefreshToken> {
-    Ok(RefreshToken {
-        id: token_id(row)?,
-        hash: digest(row, "token_hash")?,
-        client_id: row.try_get("client_id").map_err(map_err)?,
-        username: row.try_get("username").map_err(map_err)?,
-        scope: scope(row)?,
-        grant_id: row.try_get("grant_id").map_err(map_err)?,
-        issued_at: row.try_get("issued_at").map_err(map_err)?,
-        expires_at: row.try_get("expires_at").map_err(map_err)?,
-        refreshes_left: row.try_get("refreshes_left").map_err(map_err)?,
-        rotated_at: row.try_get("rotated_at").map_err(map_err)?,
         revoked_at: row.try_get("revoked_at").map_err(map_err)?,
     })
 }
@@ -135,81 +116,30 @@ impl TokenStore for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn insert_refresh_token(&self, t: &RefreshToken) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO refresh_tokens (id, token_hash, client_id, username, scope, grant_id, issued_at, expires_at, \
-             refreshes_left, rotated_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&t.id.0[..])
-        .bind(&t.hash.0[..])
-        .bind(&t.client_id)
-        .bind(&t.username)
-        .bind(t.scope.to_string())
-        .bind(&t.grant_id)
-        .bind(t.issued_at)
-        .bind(t.expires_at)
-        .bind(t.refreshes_left)
-        .bind(t.rotated_at)
-        .bind(t.revoked_at)
-        .execute(&self.write)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn get_refresh_token(&self, id: &TokenId) -> StoreResult<Option<RefreshToken>> {
-        sqlx::query("SELECT * FROM refresh_tokens WHERE id = ?")
-            .bind(&id.0[..])
-            .fetch_optional(&self.read)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(refresh_from_row)
-            .transpose()
-    }
-
-    async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> StoreResult<Vec<TokenId>> {
+    async fn revoke_client_tokens(
+        &self,
+        client_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<Vec<TokenId>> {
         let mut tx = self.write.begin().await.map_err(map_err)?;
         let rows = sqlx::query(
-            "UPDATE access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL RETURNING id",
+            "UPDATE access_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL RETURNING id",
         )
         .bind(now)
-        .bind(grant_id)
+        .bind(client_id)
         .fetch_all(&mut *tx)
         .await
         .map_err(map_err)?;
         sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+            "UPDATE refresh_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
         )
         .bind(now)
-        .bind(grant_id)
+        .bind(client_id)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         rows.iter().map(token_id).collect()
-    }
-
-    async fn insert_auth_code(&self, c: &AuthCode) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO auth_codes (id, code_hash, client_id, username, redirect_uri, scope, code_challenge, \
-             code_challenge_method, grant_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&c.id.0[..])
-        .bind(&c.hash.0[..])
-        .bind(&c.client_id)
-        .bind(&c.username)
-        .bind(&c.redirect_uri)
-        .bind(c.scope.to_string())
-        .bind(&c.code_challenge)
-        .bind(&c.code_challenge_method)
-        .bind(&c.grant_id)
-        .bind(c.issued_at)
-        .bind(c.expires_at)
-        .execute(&self.write)
-        .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn purge_expired(&self, now: UnixTime, max_rows: u32) -> StoreResult<u64> {
@@ -224,6 +154,8 @@ impl TokenStore for SqliteStore {
             "DELETE FROM refresh_tokens WHERE id IN (SELECT id FROM refresh_tokens \
              WHERE expires_at <= ?1 OR revoked_at <= ?2 OR rotated_at <= ?2 LIMIT ?3)",
             "DELETE FROM auth_codes WHERE id IN (SELECT id FROM auth_codes \
+             WHERE expires_at <= ?1 LIMIT ?3)",
+            "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions \
              WHERE expires_at <= ?1 LIMIT ?3)",
         ];
         for sql in statements {

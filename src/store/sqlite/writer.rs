@@ -137,7 +137,10 @@ async fn write_all(pool: &SqlitePool, ops: &[&Op]) -> StoreResult<()> {
 /// well under SQLite's limit on bound parameters.
 const ROWS_PER_INSERT: usize = 100;
 
-async fn insert_tokens(conn: &mut SqliteConnection, tokens: &[&AccessToken]) -> StoreResult<()> {
+pub(super) async fn insert_tokens(
+    conn: &mut SqliteConnection,
+    tokens: &[&AccessToken],
+) -> StoreResult<()> {
     let mut q = QueryBuilder::<Sqlite>::new(
         "INSERT INTO access_tokens (id, token_hash, client_id, username, scope, grant_type, grant_id, issued_at, expires_at, revoked_at) ",
     );
