@@ -2,6 +2,7 @@
 //! come in as [`Params`] plus the `Authorization` header, answers go out as
 //! response structs or an [`OAuthError`].
 
+pub mod authorize;
 pub mod client_auth;
 pub mod error;
 pub mod grants;
@@ -9,7 +10,9 @@ pub mod introspect;
 pub mod issuer;
 pub mod metadata;
 pub mod params;
+pub mod pkce;
 pub mod revoke;
+pub mod session;
 pub mod token;
 pub mod validate;
 

@@ -24,14 +24,27 @@ const SECRET_PARAMS: &[&str] = &[
 impl Params {
     /// Parses a form body.
     pub fn parse(body: &[u8]) -> Result<Params, OAuthError> {
-        let mut map = HashMap::new();
+        Self::from_pairs(Self::pairs(body)?)
+    }
+
+    /// Decodes a form body into its name/value pairs, repeats kept (forms
+    /// with several checkboxes of one name need them).
+    pub fn pairs(body: &[u8]) -> Result<Vec<(String, String)>, OAuthError> {
+        let mut pairs = Vec::new();
         for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
             let (name, value) = match pair.iter().position(|b| *b == b'=') {
                 Some(i) => (&pair[..i], &pair[i + 1..]),
                 None => (pair, &[][..]),
             };
-            let name = decode(name)?;
-            let value = decode(value)?;
+            pairs.push((decode(name)?, decode(value)?));
+        }
+        Ok(pairs)
+    }
+
+    /// Builds parameters from pairs, refusing a repeated name.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Result<Params, OAuthError> {
+        let mut map = HashMap::new();
+        for (name, value) in pairs {
             if map.contains_key(&name) {
                 return Err(OAuthError::invalid_request(format!(
                     "parameter \"{}\" is repeated; each parameter may appear only once",

@@ -1,7 +1,8 @@
 //! The token endpoint (RFC 6749 §3.2): one closed set of token requests,
 //! parsed in one place and dispatched to one module per grant.
 
-use super::grants::{client_credentials, password};
+use super::grants::authorization_code::{self, CodeRequest};
+use super::grants::{client_credentials, password, refresh_token};
 use super::{AuthenticatedClient, OAuthError, Params};
 use crate::app::App;
 use crate::crypto::Secret;
@@ -9,12 +10,28 @@ use crate::domain::{GrantType, NewAuditEvent};
 use serde::Serialize;
 use std::sync::Arc;
 
-/// Grants the token endpoint serves, in the order metadata lists them.
-pub const SUPPORTED_GRANTS: &[GrantType] = &[GrantType::ClientCredentials, GrantType::Password];
+/// Grants flowgate serves, in the order metadata lists them; `implicit` is
+/// served by the authorization endpoint alone.
+pub const SUPPORTED_GRANTS: &[GrantType] = &[
+    GrantType::AuthorizationCode,
+    GrantType::Implicit,
+    GrantType::ClientCredentials,
+    GrantType::Password,
+    GrantType::RefreshToken,
+];
 
 /// A token request, by grant type.
 #[derive(Debug)]
 pub enum TokenRequest {
+    AuthorizationCode {
+        code: String,
+        redirect_uri: Option<String>,
+        code_verifier: Option<String>,
+    },
+    RefreshToken {
+        refresh_token: Secret,
+        scope: Option<String>,
+    },
     ClientCredentials {
         scope: Option<String>,
     },
@@ -26,11 +43,21 @@ pub enum TokenRequest {
 }
 
 impl TokenRequest {
-    /// Reads the grant-specific parameters (RFC 6749 §4.3.2, §4.4.2).
+    /// Reads the grant-specific parameters (RFC 6749 §4.1.3, §4.3.2,
+    /// §4.4.2, §6).
     pub fn parse(params: &Params) -> Result<TokenRequest, OAuthError> {
         let grant_type = params.require("grant_type")?;
         let scope = params.get("scope").map(str::to_owned);
         match GrantType::parse(grant_type) {
+            Some(GrantType::AuthorizationCode) => Ok(TokenRequest::AuthorizationCode {
+                code: params.require("code")?.to_owned(),
+                redirect_uri: params.get("redirect_uri").map(str::to_owned),
+                code_verifier: params.get("code_verifier").map(str::to_owned),
+            }),
+            Some(GrantType::RefreshToken) => Ok(TokenRequest::RefreshToken {
+                refresh_token: Secret::new(params.require("refresh_token")?),
+                scope,
+            }),
             Some(GrantType::ClientCredentials) => Ok(TokenRequest::ClientCredentials { scope }),
             Some(GrantType::Password) => Ok(TokenRequest::Password {
                 username: params.require("username")?.to_owned(),
@@ -40,7 +67,7 @@ impl TokenRequest {
             _ => Err(OAuthError::new(
                 super::ErrorCode::UnsupportedGrantType,
                 format!(
-                    "grant_type \"{}\" is not supported here; supported: {}",
+                    "grant_type {} is not supported at the token endpoint; supported: {}",
                     grant_type
                         .chars()
                         .filter(char::is_ascii_graphic)
@@ -48,6 +75,7 @@ impl TokenRequest {
                         .collect::<String>(),
                     SUPPORTED_GRANTS
                         .iter()
+                        .filter(|g| **g != GrantType::Implicit)
                         .map(|g| g.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
@@ -58,6 +86,8 @@ impl TokenRequest {
 
     pub fn grant_type(&self) -> GrantType {
         match self {
+            TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
+            TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
             TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
             TokenRequest::Password { .. } => GrantType::Password,
         }
@@ -116,6 +146,22 @@ impl App {
             )));
         }
         match request {
+            TokenRequest::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => {
+                let req = CodeRequest {
+                    code: &code,
+                    redirect_uri: redirect_uri.as_deref(),
+                    code_verifier: code_verifier.as_deref(),
+                };
+                authorization_code::grant(self, &client.client, req).await
+            }
+            TokenRequest::RefreshToken {
+                refresh_token,
+                scope,
+            } => refresh_token::grant(self, &client.client, &refresh_token, scope.as_deref()).await,
             TokenRequest::ClientCredentials { scope } => {
                 client_credentials::grant(self, &client.client, scope.as_deref()).await
             }

@@ -5,10 +5,14 @@ pub mod admin_api;
 pub mod form;
 pub mod oauth;
 pub mod ops;
+pub mod pages;
 pub mod reply;
 
 use crate::app::App;
-use crate::oauth::metadata::{INTROSPECT_PATH, METADATA_PATH, REVOKE_PATH, TOKEN_PATH};
+use crate::oauth::metadata::{
+    AUTHORIZE_PATH, INTROSPECT_PATH, LOGIN_PATH, LOGOUT_PATH, METADATA_PATH, REVOKE_PATH,
+    TOKEN_PATH,
+};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +25,10 @@ use tower_http::trace::TraceLayer;
 /// Every route of the server.
 pub fn router(app: Arc<App>, max_body_bytes: usize) -> Router {
     Router::new()
+        .route(AUTHORIZE_PATH, get(pages::authorize::authorize).post(pages::authorize::authorize))
+        .route(LOGIN_PATH, post(pages::login::login))
+        .route(LOGOUT_PATH, get(pages::login::logout_form).post(pages::login::logout))
+        .route("/assets/flowgate.css", get(pages::stylesheet))
         .route(TOKEN_PATH, post(oauth::token))
         .route(INTROSPECT_PATH, post(oauth::introspect))
         .route(REVOKE_PATH, post(oauth::revoke))

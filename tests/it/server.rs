@@ -27,12 +27,27 @@ async fn metadata_lists_only_what_is_served_rfc8414_2() {
     assert_eq!(m["introspection_endpoint"], s.introspect_url().as_str());
     assert_eq!(m["revocation_endpoint"], s.revoke_url().as_str());
     assert_eq!(
+        m["authorization_endpoint"],
+        s.url("/integration/rest/oAuth/authorize").as_str()
+    );
+    assert_eq!(
         m["grant_types_supported"],
-        json!(["client_credentials", "password"])
+        json!([
+            "authorization_code",
+            "implicit",
+            "client_credentials",
+            "password",
+            "refresh_token"
+        ])
+    );
+    assert_eq!(m["response_types_supported"], json!(["code", "token"]));
+    assert_eq!(
+        m["code_challenge_methods_supported"],
+        json!(["S256", "plain"])
     );
     assert_eq!(
         m["token_endpoint_auth_methods_supported"],
-        json!(["client_secret_basic", "client_secret_post"])
+        json!(["client_secret_basic", "client_secret_post", "none"])
     );
     let scopes = m["scopes_supported"].as_array().unwrap();
     for name in ["read", "write", "profile"] {

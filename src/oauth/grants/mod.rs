@@ -1,7 +1,9 @@
 //! One module per grant type, plus the scope rule they share.
 
+pub mod authorization_code;
 pub mod client_credentials;
 pub mod password;
+pub mod refresh_token;
 
 use super::OAuthError;
 use crate::app::App;

@@ -1,0 +1,136 @@
+//! The login and permissions pages (DESIGN §4): server-rendered askama
+//! templates with an embedded stylesheet, no script, and headers that
+//! forbid framing, caching and referrers.
+
+pub mod authorize;
+pub mod login;
+
+use crate::app::{App, PageSettings};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+/// Cookie holding the login session id.
+pub const SESSION_COOKIE: &str = "fg_session";
+/// Cookie holding the CSRF token of the login form (no session yet).
+pub const LOGIN_CSRF_COOKIE: &str = "fg_login_csrf";
+/// Name of the CSRF field in every form.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+pub struct LoginPage<'a> {
+    pub page: &'a PageSettings,
+    pub action: &'static str,
+    pub client_name: &'a str,
+    pub error: Option<&'a str>,
+    pub hidden: Vec<(String, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage<'a> {
+    pub page: &'a PageSettings,
+    pub action: &'static str,
+    pub client_name: &'a str,
+    pub client_description: &'a str,
+    pub username: &'a str,
+    /// (name, description) of each requested scope.
+    pub scopes: Vec<(String, String)>,
+    pub hidden: Vec<(String, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub page: &'a PageSettings,
+    pub heading: &'a str,
+    pub message: &'a str,
+    pub is_error: bool,
+    /// (action, CSRF token) of a sign-out form.
+    pub logout_form: Option<(&'static str, String)>,
+}
+
+/// An HTML answer with the page security headers.
+pub fn html(status: StatusCode, template: &impl askama::Template) -> Response {
+    let body = match template.render() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            return secure((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response());
+        }
+    };
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    secure(response)
+}
+
+/// Headers every page carries: no framing (clickjacking on the Grant
+/// button), no caching, no referrer (codes must not leak), no sniffing, and
+/// a CSP that allows only our stylesheet and images.
+pub fn secure(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data: https:; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// An error page: shown to the user, never a redirect.
+pub fn error_page(app: &App, status: StatusCode, message: &str) -> Response {
+    html(
+        status,
+        &MessagePage {
+            page: &app.settings.pages,
+            heading: "This request cannot be completed",
+            message,
+            is_error: true,
+            logout_form: None,
+        },
+    )
+}
+
+/// A cookie for the authorization pages: HttpOnly, SameSite=Lax, Secure
+/// when the public URL is https.
+pub fn cookie(app: &App, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/integration/rest/oAuth")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(app.settings.secure_cookies())
+        .max_age(time_duration(max_age_secs))
+        .build()
+}
+
+fn time_duration(secs: i64) -> cookie::time::Duration {
+    cookie::time::Duration::seconds(secs)
+}
+
+/// `GET /assets/flowgate.css`: the embedded stylesheet.
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../assets/flowgate.css"),
+    )
+        .into_response()
+}
