@@ -13,7 +13,7 @@ use oauth2::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge, RedirectUrl,
     TokenResponse, TokenUrl,
 };
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::json;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -226,8 +226,15 @@ async fn authorization_code_with_pkce_in_a_real_browser_rfc6749_4_1() {
     s.stop().await;
 }
 
+/// Everything but RFC 3986 unreserved characters is percent-encoded.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn enc(v: &str) -> String {
-    utf8_percent_encode(v, NON_ALPHANUMERIC).to_string()
+    utf8_percent_encode(v, QUERY_VALUE).to_string()
 }
 
 /// Page helpers that put the page's URL and source into every failure.
