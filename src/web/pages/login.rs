@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::crypto::{Secret, random_secret};
 use crate::domain::NewAuditEvent;
 use crate::oauth::Params;
-use crate::oauth::authorize::{AuthorizationRequest, with_params};
+use crate::oauth::authorize::AuthorizationRequest;
 use crate::oauth::metadata::{AUTHORIZE_PATH, LOGIN_PATH, LOGOUT_PATH};
 use crate::oauth::session::csrf_matches;
 use axum::body::Bytes;
@@ -150,12 +150,12 @@ pub async fn login(
         .iter()
         .filter_map(|n| params.get(n).map(|v| (*n, v.to_owned())))
         .collect();
-    let location = with_params(
-        &format!("{}{AUTHORIZE_PATH}", app.settings.public_url),
-        false,
-        &back,
-    );
-    (jar, redirect(&location)).into_response()
+    // A relative Location: back to this very server, whatever host name
+    // the browser used (never an open redirect).
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(back.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    (jar, redirect(&format!("{AUTHORIZE_PATH}?{query}"))).into_response()
 }
 
 /// `GET /integration/rest/oAuth/logout`: a sign-out button.
