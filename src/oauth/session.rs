@@ -58,3 +58,23 @@ pub fn csrf_matches(expected: &str, submitted: Option<&str>) -> bool {
         !expected.is_empty() && bool::from(s.as_bytes().ct_eq(expected.as_bytes()))
     })
 }
+
+/// A MAC over the authorization request a permissions form carries, keyed
+/// with the session's CSRF token: the user can tick and untick scopes, but
+/// cannot edit what the client asked for (RFC 6749 §10.12, §3.3).
+pub fn seal(csrf_token: &str, fields: &[(&str, Option<&str>)]) -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let mut message = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields {
+        message.append_pair(name, value.unwrap_or("\u{0}"));
+    }
+    let message = message.finish();
+    match Hmac::<sha2::Sha256>::new_from_slice(csrf_token.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(message.as_bytes());
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
+    }
+}

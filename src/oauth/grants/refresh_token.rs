@@ -37,20 +37,10 @@ pub async fn grant(
     if old.revoked_at.is_some() || old.expires_at.is_some_and(|t| t <= at) {
         return Err(invalid());
     }
-    // RFC 6749 §6: the new access token may narrow the scope, never widen it.
-    let scope = match scope {
-        None => old.scope.clone(),
-        Some(s) => {
-            let asked = ScopeSet::parse(s).map_err(OAuthError::invalid_scope)?;
-            if let Some(extra) = asked.missing_from(&old.scope).next() {
-                return Err(OAuthError::invalid_scope(format!(
-                    "scope {extra} was not granted to this refresh token"
-                )));
-            }
-            asked
-        }
-    };
+    // A rotated-out token goes to reuse detection whatever it asks for.
     if old.rotated_at.is_none() {
+        // RFC 6749 §6: the new access token may narrow the scope, never widen it.
+        let scope = narrowed(&old.scope, scope)?;
         if old.refreshes_left == 0 {
             return Err(OAuthError::invalid_grant(
                 "this grant may not be refreshed any more",
@@ -78,6 +68,20 @@ pub async fn grant(
         }
     }
     replay(app, client, &old, presented, at).await
+}
+
+/// The scope asked for, which must lie within the refresh token's.
+fn narrowed(granted: &ScopeSet, asked: Option<&str>) -> Result<ScopeSet, OAuthError> {
+    let Some(asked) = asked else {
+        return Ok(granted.clone());
+    };
+    let asked = ScopeSet::parse(asked).map_err(OAuthError::invalid_scope)?;
+    if let Some(extra) = asked.missing_from(granted).next() {
+        return Err(OAuthError::invalid_scope(format!(
+            "scope {extra} was not granted to this refresh token"
+        )));
+    }
+    Ok(asked)
 }
 
 /// A rotated-out token again: the same successor within the grace period,

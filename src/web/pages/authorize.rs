@@ -10,7 +10,7 @@ use crate::domain::{NewAuditEvent, ScopeSet, Session, User};
 use crate::oauth::Params;
 use crate::oauth::authorize::{AuthorizationRequest, AuthorizeError, AuthzErrorCode, ResponseType};
 use crate::oauth::metadata::AUTHORIZE_PATH;
-use crate::oauth::session::csrf_matches;
+use crate::oauth::session::{csrf_matches, seal};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -33,6 +33,9 @@ pub const OAUTH_PARAMS: &[&str] = &[
 /// The permissions form carries the requested scope under this name, since
 /// `scope` is the name of its checkboxes.
 const REQUESTED_SCOPE: &str = "requested_scope";
+
+/// The permissions form's MAC over the request it carries.
+const SEAL_FIELD: &str = "request_seal";
 
 pub async fn authorize(
     State(app): State<Arc<App>>,
@@ -166,7 +169,22 @@ async fn consent_page(
         .filter(|n| **n != "scope")
         .filter_map(|n| params.get(n).map(|v| ((*n).to_owned(), v.to_owned())))
         .collect();
-    hidden.push((REQUESTED_SCOPE.into(), request.scope.to_string()));
+    let requested = request.scope.to_string();
+    hidden.push((REQUESTED_SCOPE.into(), requested.clone()));
+    let carried: Vec<(&str, Option<&str>)> = OAUTH_PARAMS
+        .iter()
+        .map(|n| {
+            (
+                *n,
+                if *n == "scope" {
+                    Some(requested.as_str())
+                } else {
+                    params.get(n)
+                },
+            )
+        })
+        .collect();
+    hidden.push((SEAL_FIELD.into(), seal(&session.csrf_token, &carried)));
     hidden.push((CSRF_FIELD.into(), session.csrf_token.clone()));
     html(
         StatusCode::OK,
@@ -218,6 +236,15 @@ async fn submit_consent(app: &App, jar: CookieJar, pairs: Vec<(String, String)>)
             app,
             StatusCode::FORBIDDEN,
             "This form has expired or did not come from this site. Start again from the application.",
+        );
+    }
+    let carried: Vec<(&str, Option<&str>)> =
+        OAUTH_PARAMS.iter().map(|n| (*n, params.get(n))).collect();
+    if !csrf_matches(&seal(&session.csrf_token, &carried), params.get(SEAL_FIELD)) {
+        return error_page(
+            app,
+            StatusCode::BAD_REQUEST,
+            "The permissions form was altered. Start again from the application.",
         );
     }
     if let Err(e) = check_admin_scope(&request, &user) {
