@@ -4,9 +4,11 @@
 use super::UnixTime;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub id: i64,
+    /// Unix time in seconds.
+    #[schema(value_type = i64)]
     pub at: UnixTime,
     /// `admin:alice`, `client:<id>`, `cli`, `system`, or `anonymous`.
     pub actor: String,

@@ -5,7 +5,7 @@ use crate::crypto::{Digest, Secret};
 use serde::{Deserialize, Serialize};
 
 /// How a client authenticates at the token endpoint (RFC 7591 names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     ClientSecretBasic,
@@ -162,20 +162,38 @@ impl Client {
 
 /// Client fields as the admin API and CLI send them (RFC 7591 names where
 /// they exist). `None` means "default" on create and "unchanged" on update.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
+    /// Unique together with the version (ignoring case); none of
+    /// `& ( ) \ ; , / " : ' < >`.
+    #[schema(max_length = 100, example = "Billing")]
     pub client_name: Option<String>,
+    /// Default `1.0`; same characters as the name.
+    #[schema(max_length = 50, example = "1.0")]
     pub client_version: Option<String>,
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
+    /// `none` registers a public client (no secret); default `client_secret_basic`.
+    #[schema(value_type = Option<AuthMethod>)]
     pub token_endpoint_auth_method: Option<String>,
+    /// Absolute, no fragment: https, http on a loopback host, or a private-use scheme.
+    #[schema(max_items = 20, example = json!(["https://app.example.com/cb"]))]
     pub redirect_uris: Option<Vec<String>>,
+    /// Default `["authorization_code"]`.
+    #[schema(value_type = Option<Vec<GrantType>>, min_items = 1)]
     pub grant_types: Option<Vec<String>>,
+    /// Space-separated registered scope names the client may request.
+    #[schema(example = "read write")]
     pub scope: Option<String>,
     /// Seconds; `-1` never expires; JSON `null` restores the server default.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>, minimum = -1, maximum = 315_360_000)]
     pub access_token_lifetime: Option<Option<i64>>,
+    /// How many times one grant may be refreshed; `-1` unlimited; default 0.
+    #[schema(minimum = -1, maximum = 1_000_000)]
     pub refresh_count: Option<i64>,
+    /// Deactivating a client revokes all its tokens.
     pub active: Option<bool>,
 }
 

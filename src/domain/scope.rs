@@ -89,23 +89,32 @@ impl FromIterator<String> for ScopeSet {
 }
 
 /// A registered scope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Scope {
     pub name: String,
     /// Shown to the resource owner on the permissions page.
     pub description: String,
     /// Folder and service paths this scope grants.
     pub services: Vec<String>,
+    /// Unix time in seconds.
+    #[schema(value_type = i64)]
     pub created_at: UnixTime,
 }
 
 /// Fields of a scope as the admin API and the CLI send them; `None` keeps
 /// the current value on update.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeInput {
+    /// Printable ASCII without spaces and without `& ( ) \ ; , / " : ' < >`;
+    /// cannot change once created.
+    #[schema(min_length = 1, max_length = 100, example = "orders.read")]
     pub name: Option<String>,
+    /// Shown on the permissions page.
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
+    /// Folder and service paths this scope grants.
+    #[schema(example = json!(["orders/createOrder"]))]
     pub services: Option<Vec<String>>,
 }
 

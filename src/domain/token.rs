@@ -190,7 +190,8 @@ pub struct AuthCode {
 }
 
 /// What an administrator sees of a token's life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum TokenState {
     Active,
     Expired,

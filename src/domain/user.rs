@@ -24,11 +24,16 @@ impl std::fmt::Debug for User {
 }
 
 /// User fields as the admin API and CLI send them.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
+    /// 1 to 100 letters, digits or `- _ . @ +`; cannot change once created.
+    #[schema(min_length = 1, max_length = 100, example = "alice")]
     pub username: Option<String>,
+    /// 8 to 1024 characters; never returned.
+    #[schema(min_length = 8, max_length = 1024, format = Password, write_only)]
     pub password: Option<String>,
+    /// Administrators may use the console and the admin API.
     pub admin: Option<bool>,
 }
 

@@ -11,16 +11,19 @@ use crate::store::StoreError;
 use serde::Serialize;
 
 /// A client as the admin API and the CLI show it (RFC 7591 names).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClientView {
     pub client_id: String,
     pub client_name: String,
     pub client_version: String,
     pub description: String,
     /// `confidential` or `public`.
+    #[schema(value_type = String, pattern = "^(confidential|public)$")]
     pub client_type: &'static str,
+    #[schema(value_type = AuthMethod)]
     pub token_endpoint_auth_method: &'static str,
     pub redirect_uris: Vec<String>,
+    #[schema(value_type = Vec<crate::domain::GrantType>)]
     pub grant_types: Vec<&'static str>,
     pub scope: String,
     /// Seconds; `-1` never expires; `null` is the server default.

@@ -2,6 +2,7 @@
 //! the admin API and the CLI share, each validating through the domain
 //! layer, invalidating the caches it affects, and writing the audit log.
 
+pub mod audit;
 pub mod clients;
 pub mod scopes;
 pub mod tokens;

@@ -7,19 +7,21 @@ use crate::domain::{
 use serde::Serialize;
 
 /// A token record as administrators see it: never the token itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     /// Record id (the UUID embedded in the token, not a secret).
     pub id: String,
     pub client_id: String,
     pub username: Option<String>,
     pub scope: String,
+    #[schema(value_type = GrantType)]
     pub grant_type: &'static str,
     pub issued_at: i64,
     /// `null` never expires.
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
     /// `active`, `expired` or `revoked`.
+    #[schema(value_type = crate::domain::TokenState)]
     pub state: &'static str,
 }
 
@@ -40,10 +42,13 @@ impl TokenView {
 }
 
 /// An access token minted by an administrator, shaped like a token response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MintedToken {
+    /// Shown only in this answer; only its hash is stored.
     pub access_token: String,
+    #[schema(value_type = String, example = "Bearer")]
     pub token_type: &'static str,
+    /// Seconds; absent when the token never expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     pub scope: String,
@@ -139,6 +144,17 @@ impl App {
             .iter()
             .map(|t| TokenView::of(t, at))
             .collect())
+    }
+
+    /// One access token record by id, or `NotFound`.
+    pub async fn get_token(&self, id: &str) -> Result<TokenView, DomainError> {
+        let token_id = TokenId::parse(id).ok_or(DomainError::NotFound("token"))?;
+        let token = self
+            .store
+            .get_access_token(&token_id)
+            .await?
+            .ok_or(DomainError::NotFound("token"))?;
+        Ok(TokenView::of(&token, now()))
     }
 
     /// Revokes an access token by record id; effective at once. Revoking

@@ -8,7 +8,7 @@ use crate::store::{StoreError, StoreResult};
 use serde::Serialize;
 
 /// A user as the admin API and the CLI show it; never the password.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub username: String,
     pub admin: bool,

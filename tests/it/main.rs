@@ -2,10 +2,16 @@
 //! server on an ephemeral port.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin_api;
+mod authorization_code;
+mod authorization_pages;
 mod browser;
 mod cli;
+mod implicit;
 mod introspection;
+mod refresh;
 mod server;
 mod store_suite;
 mod support;
 mod token_endpoint;
+mod user_agent;
