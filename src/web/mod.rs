@@ -2,6 +2,7 @@
 //! responses (in [`reply`]).
 
 pub mod admin_api;
+pub mod console;
 pub mod form;
 pub mod oauth;
 pub mod ops;
@@ -37,6 +38,7 @@ pub fn router(app: Arc<App>, max_body_bytes: usize) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .nest("/admin/api/v1", admin_api::routes())
+        .merge(console::routes())
         .route_layer(middleware::from_fn(ops::track))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -7,6 +7,7 @@ mod authorization_code;
 mod authorization_pages;
 mod browser;
 mod cli;
+mod console;
 mod implicit;
 mod introspection;
 mod refresh;
