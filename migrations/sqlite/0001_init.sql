@@ -114,3 +114,12 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_at ON audit_events (at);
 CREATE INDEX audit_events_action ON audit_events (action, id);
+
+CREATE TABLE services (
+    path         TEXT PRIMARY KEY NOT NULL,
+    description  TEXT NOT NULL DEFAULT '',
+    -- The ServiceKind as JSON: {"kind": "rest", ...} or {"kind": "flow", ...}.
+    spec         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);

@@ -9,6 +9,7 @@ pub mod grant;
 pub mod name;
 pub mod redirect_uri;
 pub mod scope;
+pub mod service;
 pub mod session;
 pub mod token;
 pub mod user;
@@ -18,6 +19,7 @@ pub use client::{AuthMethod, Client, ClientInput, ClientSpec, Lifetime, RefreshC
 pub use error::DomainError;
 pub use grant::GrantType;
 pub use scope::{Scope, ScopeInput, ScopeSet};
+pub use service::{Service, ServiceKind};
 pub use session::Session;
 pub use token::{AccessToken, AuthCode, RefreshToken, TokenFilter, TokenId, TokenState};
 pub use user::{User, UserInput};

@@ -8,7 +8,7 @@ pub mod sqlite;
 use crate::crypto::Digest;
 use crate::domain::{
     AccessToken, AuditEvent, AuditFilter, AuthCode, Client, NewAuditEvent, RefreshToken, Scope,
-    Session, TokenFilter, TokenId, UnixTime, User,
+    Service, Session, TokenFilter, TokenId, UnixTime, User,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -123,6 +123,17 @@ pub trait GrantStore: Send + Sync {
 }
 
 #[async_trait]
+pub trait ServiceStore: Send + Sync {
+    /// Inserts a service; `Conflict` when its path is taken.
+    async fn insert_service(&self, service: &Service) -> StoreResult<()>;
+    async fn get_service(&self, path: &str) -> StoreResult<Option<Service>>;
+    /// Every service, ordered by path.
+    async fn list_services(&self) -> StoreResult<Vec<Service>>;
+    async fn update_service(&self, service: &Service) -> StoreResult<()>;
+    async fn delete_service(&self, path: &str) -> StoreResult<bool>;
+}
+
+#[async_trait]
 pub trait SessionStore: Send + Sync {
     async fn insert_session(&self, session: &Session) -> StoreResult<()>;
     async fn get_session(&self, id_hash: &Digest) -> StoreResult<Option<Session>>;
@@ -139,7 +150,14 @@ pub trait AuditStore: Send + Sync {
 /// Everything flowgate stores.
 #[async_trait]
 pub trait Store:
-    ClientStore + ScopeStore + UserStore + TokenStore + GrantStore + SessionStore + AuditStore
+    ClientStore
+    + ScopeStore
+    + UserStore
+    + TokenStore
+    + GrantStore
+    + ServiceStore
+    + SessionStore
+    + AuditStore
 {
     /// Checks that the database answers (readiness).
     async fn ping(&self) -> StoreResult<()>;

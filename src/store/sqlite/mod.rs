@@ -6,6 +6,7 @@ mod audit;
 mod clients;
 mod grants;
 mod scopes;
+mod services;
 mod sessions;
 mod tokens;
 mod users;
