@@ -87,6 +87,8 @@ impl Default for Settings {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Settings,
+    /// The protected-service gateway: its HTTP client and its caches.
+    pub gateway: crate::gateway::Gateway,
     clients: Cache<String, Arc<Client>>,
     tokens: Cache<TokenId, Arc<AccessToken>>,
     scopes: Cache<(), Arc<BTreeMap<String, Scope>>>,
@@ -109,6 +111,7 @@ impl App {
                 .time_to_live(ttl)
                 .build(),
             scopes: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
+            gateway: crate::gateway::Gateway::new(ttl),
             store,
             settings,
             generation: AtomicU64::new(0),

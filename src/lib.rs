@@ -10,6 +10,8 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod flow;
+pub mod gateway;
 pub mod janitor;
 pub mod oauth;
 pub mod server;

@@ -5,6 +5,7 @@
 mod client;
 mod output;
 mod scope;
+mod service;
 mod token;
 mod user;
 
@@ -33,6 +34,9 @@ pub enum Command {
     /// Manage scopes.
     #[command(subcommand)]
     Scope(scope::ScopeCommand),
+    /// Manage services; apply and export them as YAML or JSON.
+    #[command(subcommand)]
+    Service(service::ServiceCommand),
     /// Manage users (resource owners and administrators).
     #[command(subcommand)]
     User(user::UserCommand),
@@ -64,6 +68,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => crate::server::run(*args).await,
         Command::Client(cmd) => client::run(cmd).await,
         Command::Scope(cmd) => scope::run(cmd).await,
+        Command::Service(cmd) => service::run(cmd).await,
         Command::User(cmd) => user::run(cmd).await,
         Command::Token(cmd) => token::run(cmd).await,
     }

@@ -3,12 +3,13 @@
 use super::conflict;
 use crate::app::App;
 use crate::domain::scope::ADMIN_SCOPE;
-use crate::domain::{DomainError, NewAuditEvent, Scope, ScopeInput, now};
+use crate::domain::{DomainError, NewAuditEvent, Scope, ScopeInput, Service, now};
 use crate::store::StoreError;
 
 impl App {
     pub async fn create_scope(&self, actor: &str, input: ScopeInput) -> Result<Scope, DomainError> {
         let scope = input.create(now())?;
+        self.check_services_exist(&scope.services, &[]).await?;
         self.store.insert_scope(&scope).await.map_err(conflict)?;
         self.forget_scopes();
         self.audit(
@@ -38,6 +39,9 @@ impl App {
     ) -> Result<Scope, DomainError> {
         let current = self.get_scope(name).await?;
         let scope = input.update(&current)?;
+        // Paths the scope already named stay even if their service went.
+        self.check_services_exist(&scope.services, &current.services)
+            .await?;
         self.store.update_scope(&scope).await.map_err(|e| match e {
             StoreError::NotFound => DomainError::NotFound("scope"),
             e => conflict(e),
@@ -70,6 +74,29 @@ impl App {
             name.to_owned(),
         ))
         .await;
+        Ok(())
+    }
+
+    /// Refuses scope entries that name neither a registered service nor a
+    /// folder holding one; entries in `kept` are not checked again.
+    async fn check_services_exist(
+        &self,
+        entries: &[String],
+        kept: &[String],
+    ) -> Result<(), DomainError> {
+        let fresh: Vec<&String> = entries.iter().filter(|e| !kept.contains(e)).collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let services = self.store.list_services().await?;
+        for entry in fresh {
+            if !services.iter().any(|s| Service::covered_by(&s.path, entry)) {
+                return Err(DomainError::invalid(
+                    "services",
+                    format!("no service or folder \"{entry}\" is registered"),
+                ));
+            }
+        }
         Ok(())
     }
 

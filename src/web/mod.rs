@@ -38,6 +38,7 @@ pub fn router(app: Arc<App>, max_body_bytes: usize) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .nest("/admin/api/v1", admin_api::routes())
+        .merge(crate::gateway::routes())
         .merge(console::routes())
         .route_layer(middleware::from_fn(ops::track))
         .fallback(not_found)

@@ -7,26 +7,26 @@ use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
 /// A scratch database and a way to run `flowgate` against it.
-struct Db {
+pub(crate) struct Db {
     _dir: TempDir,
-    url: String,
+    pub(crate) url: String,
 }
 
 /// What one run of the binary answered.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
     }
 
     #[track_caller]
-    fn ok(self) -> Run {
+    pub(crate) fn ok(self) -> Run {
         assert_eq!(
             self.code, 0,
             "stdout: {}\nstderr: {}",
@@ -47,14 +47,14 @@ impl From<Output> for Run {
 }
 
 impl Db {
-    fn new() -> Db {
+    pub(crate) fn new() -> Db {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("flowgate.db").display());
         Db { _dir: dir, url }
     }
 
     /// A command with a clean environment for the variables the CLI reads.
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowgate"));
         cmd.args(args)
             .env_remove("FLOWGATE_DATABASE_URL")
@@ -65,14 +65,14 @@ impl Db {
     }
 
     /// Runs `flowgate ARGS --database-url URL`.
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         let mut cmd = self.command(args);
         cmd.args(["--database-url", &self.url]);
         cmd.output().unwrap().into()
     }
 
     /// Runs `flowgate ARGS --database-url URL` with `input` on stdin.
-    fn run_with_stdin(&self, args: &[&str], input: &str) -> Run {
+    pub(crate) fn run_with_stdin(&self, args: &[&str], input: &str) -> Run {
         let mut cmd = self.command(args);
         cmd.args(["--database-url", &self.url])
             .stdin(Stdio::piped())
@@ -86,6 +86,13 @@ impl Db {
             .write_all(input.as_bytes())
             .unwrap();
         child.wait_with_output().unwrap().into()
+    }
+
+    /// Registers the REST service `orders/list`, for scopes to name.
+    pub(crate) fn orders_list_service(&self) {
+        let yaml = "path: orders/list\nkind: rest\nupstream_url: http://127.0.0.1:9/list\n";
+        self.run_with_stdin(&["service", "apply", "-f", "-"], yaml)
+            .ok();
     }
 
     /// Registers scope `read` and a confidential client_credentials client
@@ -242,6 +249,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn database_url_is_read_from_flowgate_database_url() {
     let db = Db::new();
+    db.orders_list_service();
     let created = db
         .command(&["scope", "create", "orders.read", "--service", "orders/list"])
         .env("FLOWGATE_DATABASE_URL", &db.url)
@@ -258,6 +266,7 @@ fn database_url_is_read_from_flowgate_database_url() {
 #[test]
 fn scope_update_list_and_delete() {
     let db = Db::new();
+    db.orders_list_service();
     db.run(&["scope", "create", "orders.read"]).ok();
     let updated = db
         .run(&[

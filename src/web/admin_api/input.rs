@@ -30,6 +30,11 @@ const FIELDS: &[&str] = &[
     "client_id",
     "expires_in",
     "overlap_seconds",
+    "path",
+    "kind",
+    "upstream_url",
+    "timeout_ms",
+    "definition",
 ];
 
 /// A JSON request body (`application/json` or `+json`).

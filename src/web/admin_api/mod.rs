@@ -11,6 +11,7 @@ mod clients;
 mod input;
 mod openapi;
 mod scopes;
+mod services;
 mod tokens;
 mod users;
 
@@ -45,6 +46,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/api/v1/scopes/{name}"),
     ("PATCH", "/admin/api/v1/scopes/{name}"),
     ("DELETE", "/admin/api/v1/scopes/{name}"),
+    ("GET", "/admin/api/v1/services"),
+    ("POST", "/admin/api/v1/services"),
+    ("GET", "/admin/api/v1/services/{path}"),
+    ("PATCH", "/admin/api/v1/services/{path}"),
+    ("DELETE", "/admin/api/v1/services/{path}"),
     ("GET", "/admin/api/v1/users"),
     ("POST", "/admin/api/v1/users"),
     ("GET", "/admin/api/v1/users/{username}"),
@@ -77,6 +83,7 @@ fn build() -> (Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .merge(openapi::routes())
         .merge(clients::routes())
         .merge(scopes::routes())
+        .merge(services::routes())
         .merge(users::routes())
         .merge(tokens::routes())
         .merge(audit::routes())

@@ -4,6 +4,7 @@
 use super::PREFIX;
 use crate::app::App;
 use crate::domain::{ClientInput, ScopeInput, UserInput};
+use crate::service::ServiceInput;
 use axum::Extension;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -22,7 +23,7 @@ use utoipa_axum::routes;
 #[openapi(
     info(
         title = "flowgate admin API",
-        description = "Clients, scopes, users, tokens and the audit log of a flowgate \
+        description = "Clients, scopes, services, users, tokens and the audit log of a flowgate \
             authorization server. Authenticate with HTTP Basic as an administrator, or \
             with a bearer token carrying the `admin` scope. Errors are RFC 9457 problem \
             details (`application/problem+json`); a validation error names its `field` \
@@ -34,6 +35,7 @@ use utoipa_axum::routes;
     tags(
         (name = "clients", description = "Client applications"),
         (name = "scopes", description = "Scopes and the services they grant"),
+        (name = "services", description = "REST APIs and flows the gateway protects, by path"),
         (name = "users", description = "Resource owners and administrators"),
         (name = "tokens", description = "Access tokens, including \"Add New Token\""),
         (name = "audit", description = "Who changed what, newest first"),
@@ -153,8 +155,13 @@ fn error_ref(status: &str) -> Option<RefOr<DocResponse>> {
 /// Nests the handlers' paths under [`PREFIX`] in the frame and gives every
 /// protected operation the errors any of them can answer: 400, 401, 403
 /// and 503, plus 413 and 422 when it takes a body (and 415 when the body
-/// is required).
-pub fn finish(paths: Doc) -> Doc {
+/// is required). Wildcard segments are written as plain parameters.
+pub fn finish(mut paths: Doc) -> Doc {
+    // Wildcards (`{*path}`) are axum syntax; OpenAPI names the parameter.
+    paths.paths.paths = std::mem::take(&mut paths.paths.paths)
+        .into_iter()
+        .map(|(path, item)| (path.replace("{*", "{"), item))
+        .collect();
     let mut doc = ApiDoc::openapi().nest(PREFIX, paths);
     for item in doc.paths.paths.values_mut() {
         for op in [
@@ -226,6 +233,12 @@ create_body!(
     ["client_name"]
 );
 create_body!(NewScope, ScopeInput, "A scope to register.", ["name"]);
+create_body!(
+    NewService,
+    ServiceInput,
+    "A service to register.",
+    ["path", "kind"]
+);
 create_body!(
     NewUser,
     UserInput,

@@ -2,6 +2,7 @@
 //! authenticate, problem details, the audit log, and the OpenAPI document.
 
 mod resources;
+mod services;
 mod tokens;
 
 use crate::support::{ADMIN_PASSWORD, TestServer};
@@ -127,7 +128,8 @@ async fn every_route_needs_credentials_and_each_auth_path_answers_right() {
         let path = path
             .replace("{id}", "x")
             .replace("{name}", "x")
-            .replace("{username}", "x");
+            .replace("{username}", "x")
+            .replace("{path}", "x/y");
         let r = s
             .http
             .request(method.parse().unwrap(), s.url(&path))
@@ -269,7 +271,8 @@ async fn openapi_document_covers_every_route() {
         let concrete = path
             .replace("{id}", "x")
             .replace("{name}", "x")
-            .replace("{username}", "x");
+            .replace("{username}", "x")
+            .replace("{path}", "x/y");
         for m in methods {
             let r = s
                 .http

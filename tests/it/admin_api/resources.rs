@@ -125,6 +125,12 @@ async fn secret_rotation_keeps_the_old_secret_for_the_overlap() {
 #[tokio::test]
 async fn scopes_crud() {
     let s = TestServer::start().await;
+    let service =
+        json!({ "path": "orders/list", "kind": "rest", "upstream_url": "http://127.0.0.1:9/" });
+    assert_eq!(
+        call(&s, Method::POST, "/services", Some(service)).await.0,
+        201
+    );
     let scope =
         json!({ "name": "orders.read", "description": "Read orders", "services": ["orders"] });
     let (status, created) = call(&s, Method::POST, "/scopes", Some(scope.clone())).await;

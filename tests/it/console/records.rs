@@ -4,12 +4,18 @@ use super::{Browser, input};
 use crate::support::TestServer;
 use flowgate::domain::token::{ACCESS_TOKEN_PREFIX, mint};
 use flowgate::domain::{AccessToken, GrantType, ScopeSet};
+use flowgate::service::ServiceInput;
 use serde_json::json;
 
 #[tokio::test]
 async fn console_manages_scopes_and_users() {
     let server = TestServer::start().await;
     let b = Browser::admin(&server).await;
+    let service: ServiceInput = serde_json::from_value(json!({
+        "path": "orders/createOrder", "kind": "rest", "upstream_url": "http://127.0.0.1:9/"
+    }))
+    .unwrap();
+    server.app.create_service("test", service).await.unwrap();
     let form = [
         ("name", "orders.read"),
         ("description", "Read orders"),
