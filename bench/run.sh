@@ -6,7 +6,8 @@
 # Installs wrk (Debian package) if missing, builds a release binary, starts it
 # on a fresh SQLite database in a temp dir, and prints requests/s with p50 and
 # p99 latency for: /healthz (fixed JSON through the full middleware stack, the
-# baseline), client-credentials issuance and introspection. The load generator
+# baseline), client-credentials issuance, introspection, and a protected call
+# of a one-step flow service with a bearer token. The load generator
 # shares the machine, so compare the rows of one run as ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,25 +32,36 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.1; done
 
+cat >"$WORK/hello.yaml" <<'YAML'
+path: bench/hello
+kind: flow
+definition:
+  steps:
+    - type: map
+      set:
+        greeting: "Hello, {{name}}!"
+YAML
+"$BIN" service apply -f "$WORK/hello.yaml" --database-url "$DB" >/dev/null
 "$BIN" scope create read --description "bench" --database-url "$DB" >/dev/null
-CLIENT_JSON="$("$BIN" client create --name bench --grant client_credentials --scope read --json --database-url "$DB")"
+"$BIN" scope create bench --description "bench services" --service bench --database-url "$DB" >/dev/null
+CLIENT_JSON="$("$BIN" client create --name bench --grant client_credentials --scope "read bench" --json --database-url "$DB")"
 CLIENT_ID="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])' <<<"$CLIENT_JSON")"
 SECRET="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])' <<<"$CLIENT_JSON")"
 BASIC="$(printf '%s:%s' "$CLIENT_ID" "$SECRET" | base64 -w0)"
-TOKEN="$(curl -fs -u "$CLIENT_ID:$SECRET" -d grant_type=client_credentials "$BASE/integration/rest/oAuth/getToken" \
+TOKEN="$(curl -fs -u "$CLIENT_ID:$SECRET" -d grant_type=client_credentials -d 'scope=read bench' "$BASE/integration/rest/oAuth/getToken" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
 
 cat >"$WORK/post.lua" <<'LUA'
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Basic " .. os.getenv("FG_BASIC")
+wrk.headers["Content-Type"] = os.getenv("FG_TYPE")
+wrk.headers["Authorization"] = os.getenv("FG_AUTH")
 wrk.body = os.getenv("FG_BODY")
 LUA
 
-run() { # name path [body]
-  local name="$1" path="$2" body="${3:-}" out
+run() { # name path [body [authorization [content-type]]]
+  local name="$1" path="$2" body="${3:-}" auth="${4:-Basic $BASIC}" ctype="${5:-application/x-www-form-urlencoded}" out
   if [ -n "$body" ]; then
-    out="$(FG_BASIC="$BASIC" FG_BODY="$body" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$WORK/post.lua" "$BASE$path")"
+    out="$(FG_AUTH="$auth" FG_TYPE="$ctype" FG_BODY="$body" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$WORK/post.lua" "$BASE$path")"
   else
     out="$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$BASE$path")"
   fi
@@ -65,5 +77,6 @@ echo "flowgate bench: $CONNS connections, $DURATION per endpoint, $(nproc) cores
 run "healthz (baseline)" /healthz
 run "client_credentials issue" /integration/rest/oAuth/getToken "grant_type=client_credentials&scope=read"
 run "introspection" /integration/rest/oAuth/introspect "token=$TOKEN"
+run "flow bench/hello (Bearer)" /integration/rest/run/bench/hello '{"name":"Ada"}' "Bearer $TOKEN" application/json
 ISSUED="$(curl -fs "$BASE/metrics" | awk '/^flowgate_tokens_issued_total/ {print $2}')"
 echo "tokens issued and committed during the run: ${ISSUED:-unknown}"
