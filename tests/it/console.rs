@@ -3,6 +3,7 @@
 
 mod clients;
 mod records;
+mod services;
 
 use crate::support::{ADMIN_PASSWORD, REDIRECT_URI, TestServer};
 use reqwest::redirect::Policy;

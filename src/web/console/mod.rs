@@ -9,6 +9,7 @@ pub mod clients;
 pub mod form;
 pub mod login;
 pub mod scopes;
+pub mod services;
 pub mod tokens;
 pub mod users;
 pub mod view;
@@ -53,6 +54,7 @@ pub fn routes() -> Router<Arc<App>> {
         .merge(clients::routes())
         .merge(scopes::routes())
         .merge(users::routes())
+        .merge(services::routes())
         .merge(tokens::routes())
         .merge(audit::routes());
     Router::new()

@@ -11,6 +11,7 @@ pub enum Section {
     Clients,
     Scopes,
     Users,
+    Services,
     Tokens,
     Audit,
 }
@@ -26,6 +27,7 @@ impl Section {
         match area {
             Some("scopes") => Section::Scopes,
             Some("users") => Section::Users,
+            Some("services") => Section::Services,
             Some("tokens") => Section::Tokens,
             Some("audit") => Section::Audit,
             _ => Section::Clients,
@@ -49,6 +51,7 @@ impl Chrome {
             ("/admin/clients", "Clients", Section::Clients),
             ("/admin/scopes", "Scopes", Section::Scopes),
             ("/admin/users", "Users", Section::Users),
+            ("/admin/services", "Services", Section::Services),
             ("/admin/tokens", "Tokens", Section::Tokens),
             ("/admin/audit", "Audit log", Section::Audit),
         ]
