@@ -87,6 +87,10 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "FLOWGATE_LOG_JSON")]
     pub log_json: bool,
+    /// Demo mode: seed a demo client, user, scope and services, serve a
+    /// callback page and an echo upstream, and print a walkthrough.
+    #[arg(long, env = "FLOWGATE_DEMO")]
+    pub demo: bool,
 }
 
 /// The TOML file: the same options, all optional.
@@ -111,6 +115,7 @@ struct FileConfig {
     page_footer: Option<String>,
     log: Option<String>,
     log_json: Option<bool>,
+    demo: Option<bool>,
 }
 
 /// Fully resolved configuration of a server.
@@ -123,6 +128,8 @@ pub struct Config {
     pub janitor_batch: u32,
     pub log: String,
     pub log_json: bool,
+    /// Demo mode (see [`crate::demo`]).
+    pub demo: bool,
     /// Password for the `admin` account created on first start.
     pub admin_password: Option<String>,
     pub settings: Settings,
@@ -267,6 +274,7 @@ impl Config {
                 .max(1),
             log: args.log.or(file.log).unwrap_or_else(|| "info".into()),
             log_json: args.log_json || file.log_json.unwrap_or(false),
+            demo: args.demo || file.demo.unwrap_or(false),
             admin_password: std::env::var("FLOWGATE_ADMIN_PASSWORD")
                 .ok()
                 .filter(|p| !p.is_empty()),

@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod demo;
 pub mod domain;
 pub mod flow;
 pub mod gateway;

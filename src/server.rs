@@ -64,6 +64,14 @@ impl Server {
                 generated.expose()
             );
         }
+        if config.demo {
+            let client = crate::demo::seed(&app).await?;
+            // Holds the client secret: the terminal only, never the log.
+            println!(
+                "{}",
+                crate::demo::walkthrough(&app.settings.public_url, &client)
+            );
+        }
         let addr = listener.local_addr().map_err(|source| StartError::Listen {
             addr: config.listen,
             source,
@@ -78,7 +86,7 @@ impl Server {
             ));
         }
         tokio::spawn(metrics_upkeep(stopped.clone()));
-        let router = web::router(app.clone(), config.max_body_bytes);
+        let router = web::router(app.clone(), config.max_body_bytes, config.demo);
         let mut shutdown = stopped;
         let task = tokio::spawn(async move {
             axum::serve(listener, router)

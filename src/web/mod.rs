@@ -23,8 +23,13 @@ use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-/// Every route of the server.
-pub fn router(app: Arc<App>, max_body_bytes: usize) -> Router {
+/// Every route of the server; the demo routes only in demo mode.
+pub fn router(app: Arc<App>, max_body_bytes: usize, demo: bool) -> Router {
+    let demo_routes = if demo {
+        crate::demo::routes()
+    } else {
+        Router::new()
+    };
     Router::new()
         .route(AUTHORIZE_PATH, get(pages::authorize::authorize).post(pages::authorize::authorize))
         .route(LOGIN_PATH, post(pages::login::login))
@@ -40,6 +45,7 @@ pub fn router(app: Arc<App>, max_body_bytes: usize) -> Router {
         .nest("/admin/api/v1", admin_api::routes())
         .merge(crate::gateway::routes())
         .merge(console::routes())
+        .merge(demo_routes)
         .route_layer(middleware::from_fn(ops::track))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

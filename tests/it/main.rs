@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod cli_services;
 mod console;
+mod demo;
 mod gateway;
 mod implicit;
 mod introspection;
