@@ -237,3 +237,31 @@ async fn scopes_not_covering_the_service_are_insufficient_scope_rfc6750_3_1() {
     );
     assert_error(r, 403, "insufficient_scope", description).await;
 }
+
+#[tokio::test]
+async fn a_valid_token_is_checked_without_a_database_read() {
+    let s = setup().await;
+    let (_, t) = token(&s, "api").await;
+    // The first call loads the service list; the token and its client are
+    // in memory since the token was issued.
+    let r = call(&s, Method::GET, "api/echo", Some(&t))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // With the store closed, any read would fail the call; a valid token
+    // still gets through, from the caches alone.
+    s.app.store.close().await;
+    let r = call(&s, Method::GET, "api/echo", Some(&t))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A token the caches do not know needs the store, which is gone.
+    let (_, unknown) = flowgate::domain::token::mint("fgat_");
+    let r = call(&s, Method::GET, "api/echo", Some(unknown.expose()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+}
