@@ -145,83 +145,102 @@ async fn unknown_paths_are_json_404() {
     s.stop().await;
 }
 
-/// Waits until `url` answers 200.
-fn wait_ready(url: &str) {
+/// A `flowgate serve` child on port 0, the address it bound read back from
+/// its JSON log (no guessed port another test could take), and the plain
+/// lines it printed before it was ready.
+struct Child {
+    process: std::process::Child,
+    addr: String,
+    printed: Vec<String>,
+}
+
+fn spawn_serve(dir: &std::path::Path, configure: impl FnOnce(&mut Command)) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowgate"));
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--log-json"])
+        .current_dir(dir)
+        .env_remove("FLOWGATE_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    configure(&mut cmd);
+    let mut process = cmd.spawn().unwrap();
+    let stdout = process.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if matches!(reqwest::blocking_get(url), Ok(200)) {
-            return;
+        let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
+            if let Some(status) = process.try_wait().unwrap() {
+                panic!("flowgate exited with {status}: {printed:?}");
+            }
+            continue;
+        };
+        let listen = serde_json::from_str::<serde_json::Value>(&line)
+            .ok()
+            .and_then(|v| v["fields"]["listen"].as_str().map(str::to_owned));
+        match listen {
+            Some(addr) => {
+                return Child {
+                    process,
+                    addr,
+                    printed,
+                };
+            }
+            None => printed.push(line),
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("{url} never became ready");
+    let _ = process.kill();
+    let _ = process.wait();
+    panic!("flowgate never logged its address: {printed:?}");
 }
 
-mod reqwest {
-    /// A tiny blocking GET for process tests (the async client needs a runtime).
-    pub fn blocking_get(url: &str) -> std::io::Result<u16> {
-        use std::io::{Read, Write};
-        let rest = url.trim_start_matches("http://");
-        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        let mut stream = std::net::TcpStream::connect(host)?;
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        )?;
-        let mut out = String::new();
-        stream.read_to_string(&mut out)?;
-        out.split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other("bad response"))
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Status code of a plain GET (the async client needs a runtime).
+fn get_status(addr: &str, path: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 #[test]
 fn first_start_creates_database_and_prints_admin_password_once() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowgate"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .current_dir(dir.path())
-        .env_remove("FLOWGATE_ADMIN_PASSWORD")
-        .env_remove("FLOWGATE_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let printed = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| {
-                l.trim()
-                    .strip_prefix("password:")
-                    .map(|p| p.trim().to_owned())
-            })
+    let mut child = spawn_serve(dir.path(), |c| {
+        c.env_remove("FLOWGATE_ADMIN_PASSWORD");
     });
-    wait_ready(&format!("http://127.0.0.1:{port}/readyz"));
+    assert_eq!(get_status(&child.addr, "/readyz"), 200);
     assert!(
         dir.path().join("flowgate.db").exists(),
         "default database ./flowgate.db"
     );
-    terminate(&mut child);
-    let password = printed
-        .join()
-        .unwrap()
+    terminate(&mut child.process);
+    let password = child
+        .printed
+        .iter()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("password:")
+                .map(|p| p.trim().to_owned())
+        })
         .expect("generated admin password printed");
     assert!(password.len() >= 40, "{password}");
 
-    // A second start keeps the account and prints no password.
+    // The account is there for the CLI on the same database.
     let out = Command::new(env!("CARGO_BIN_EXE_flowgate"))
         .args(["user", "show", "admin", "--json"])
         .current_dir(dir.path())
@@ -255,18 +274,13 @@ fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
 #[test]
 fn sigterm_drains_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowgate"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", dir.path().join("fg.db").display()))
-        .env("FLOWGATE_ADMIN_PASSWORD", "admin-password-for-tests")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_ready(&format!("http://127.0.0.1:{port}/healthz"));
-    let status = terminate(&mut child);
+    let mut child = spawn_serve(dir.path(), |c| {
+        c.arg("--database-url")
+            .arg(format!("sqlite://{}", dir.path().join("fg.db").display()))
+            .env("FLOWGATE_ADMIN_PASSWORD", "admin-password-for-tests");
+    });
+    assert_eq!(get_status(&child.addr, "/healthz"), 200);
+    let status = terminate(&mut child.process);
     assert!(status.success(), "{status:?}");
 }
 
