@@ -7,7 +7,7 @@ use crate::app::{App, PageSettings};
 use crate::crypto::{Secret, random_secret};
 use crate::domain::NewAuditEvent;
 use crate::oauth::session::csrf_matches;
-use crate::web::pages::{CSRF_FIELD, error_page, html};
+use crate::web::pages::{CSRF_FIELD, begin_session, error_page, html};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -147,21 +147,10 @@ async fn login(State(app): State<Arc<App>>, jar: CookieJar, body: Bytes) -> Resp
             None,
         );
     }
-    if let Some(old) = jar.get(SESSION_COOKIE)
-        && let Err(e) = app.end_session(old.value()).await
-    {
-        tracing::warn!(error = %e, "console: could not end the previous session");
-    }
-    let (id, _) = match app.start_session(&user.username).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "console login: could not store the session");
-            return error_page(
-                &app,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Signing in is not possible right now; try again later.",
-            );
-        }
+    let old = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let id = match begin_session(&app, old.as_deref(), &user.username).await {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let jar = jar
         .add(cookie(

@@ -5,7 +5,8 @@
 
 use super::authorize::{OAUTH_PARAMS, answer_error, is_form, redirect, signed_in};
 use super::{
-    CSRF_FIELD, LOGIN_CSRF_COOKIE, LoginPage, MessagePage, SESSION_COOKIE, cookie, error_page, html,
+    CSRF_FIELD, LOGIN_CSRF_COOKIE, LoginPage, MessagePage, SESSION_COOKIE, begin_session, cookie,
+    error_page, html,
 };
 use crate::app::App;
 use crate::crypto::{Secret, random_secret};
@@ -122,21 +123,10 @@ pub async fn login(
             Some("The user name or password is wrong."),
         );
     };
-    if let Some(old) = jar.get(SESSION_COOKIE)
-        && let Err(e) = app.end_session(old.value()).await
-    {
-        tracing::warn!(error = %e, "could not end the previous session");
-    }
-    let (id, _) = match app.start_session(&user.username).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "login: could not store the session");
-            return error_page(
-                &app,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Signing in is not possible right now; try again later.",
-            );
-        }
+    let old = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let id = match begin_session(&app, old.as_deref(), &user.username).await {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let jar = jar
         .add(cookie(

@@ -123,6 +123,32 @@ fn time_duration(secs: i64) -> cookie::time::Duration {
     cookie::time::Duration::seconds(secs)
 }
 
+/// Signs `username` in: ends the session named by the old cookie value, if
+/// any (no fixation), and starts a new one. Returns the new session id for
+/// the caller's cookie, or the error page to show.
+pub async fn begin_session(
+    app: &App,
+    old_session: Option<&str>,
+    username: &str,
+) -> Result<crate::crypto::Secret, Response> {
+    if let Some(old) = old_session
+        && let Err(e) = app.end_session(old).await
+    {
+        tracing::warn!(error = %e, "could not end the previous session");
+    }
+    match app.start_session(username).await {
+        Ok((id, _)) => Ok(id),
+        Err(e) => {
+            tracing::warn!(error = %e, "login: could not store the session");
+            Err(error_page(
+                app,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Signing in is not possible right now; try again later.",
+            ))
+        }
+    }
+}
+
 /// `GET /assets/flowgate.css`: the embedded stylesheet.
 pub async fn stylesheet() -> Response {
     (
