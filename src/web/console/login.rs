@@ -4,10 +4,10 @@
 
 use super::{BASE, ConsoleAdmin, LOGIN_CSRF_COOKIE, Post, SESSION_COOKIE, cookie, redirect};
 use crate::app::{App, PageSettings};
-use crate::crypto::{Secret, random_secret};
+use crate::crypto::random_secret;
 use crate::domain::NewAuditEvent;
 use crate::oauth::session::csrf_matches;
-use crate::web::pages::{CSRF_FIELD, begin_session, error_page, html};
+use crate::web::pages::{CSRF_FIELD, begin_session, check_credentials, error_page, html};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -102,26 +102,11 @@ async fn login(State(app): State<Arc<App>>, jar: CookieJar, body: Bytes) -> Resp
         let message = "Enter your user name and password.";
         return login_page(&app, jar, StatusCode::OK, &username, Some(message), None);
     }
-    let user = match app
-        .authenticate_user(&username, &Secret::new(password))
-        .await
-    {
+    let user = match check_credentials(&app, &username, &password, "console").await {
         Ok(u) => u,
-        Err(e) => {
-            tracing::warn!(error = %e, "console login: store failure");
-            return error_page(
-                &app,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Signing in is not possible right now; try again later.",
-            );
-        }
+        Err(page) => return page,
     };
     let Some(user) = user else {
-        app.audit(
-            NewAuditEvent::failure("anonymous", "user.login", None)
-                .with_detail(serde_json::json!({ "page": "console" })),
-        )
-        .await;
         let message = "The user name or password is wrong.";
         return login_page(&app, jar, StatusCode::OK, &username, Some(message), None);
     };

@@ -5,11 +5,11 @@
 
 use super::authorize::{OAUTH_PARAMS, answer_error, is_form, redirect, signed_in};
 use super::{
-    CSRF_FIELD, LOGIN_CSRF_COOKIE, LoginPage, MessagePage, SESSION_COOKIE, begin_session, cookie,
-    error_page, html,
+    CSRF_FIELD, LOGIN_CSRF_COOKIE, LoginPage, MessagePage, SESSION_COOKIE, begin_session,
+    check_credentials, cookie, error_page, html,
 };
 use crate::app::App;
-use crate::crypto::{Secret, random_secret};
+use crate::crypto::random_secret;
 use crate::domain::NewAuditEvent;
 use crate::oauth::Params;
 use crate::oauth::authorize::AuthorizationRequest;
@@ -95,26 +95,11 @@ pub async fn login(
             Some("Enter your user name and password."),
         );
     };
-    let user = match app
-        .authenticate_user(username, &Secret::new(password))
-        .await
-    {
+    let user = match check_credentials(&app, username, password, "login").await {
         Ok(u) => u,
-        Err(e) => {
-            tracing::warn!(error = %e, "login: store failure");
-            return error_page(
-                &app,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Signing in is not possible right now; try again later.",
-            );
-        }
+        Err(page) => return page,
     };
     let Some(user) = user else {
-        app.audit(
-            NewAuditEvent::failure("anonymous", "user.login", None)
-                .with_detail(serde_json::json!({ "page": "login" })),
-        )
-        .await;
         return login_page(
             &app,
             jar,

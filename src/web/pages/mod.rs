@@ -123,6 +123,38 @@ fn time_duration(secs: i64) -> cookie::time::Duration {
     cookie::time::Duration::seconds(secs)
 }
 
+/// Checks a sign-in form's credentials. A wrong user name or password is
+/// audited and answers `Ok(None)`; a store failure answers the error page.
+pub async fn check_credentials(
+    app: &App,
+    username: &str,
+    password: &str,
+    page: &'static str,
+) -> Result<Option<crate::domain::User>, Response> {
+    match app
+        .authenticate_user(username, &crate::crypto::Secret::new(password))
+        .await
+    {
+        Ok(Some(user)) => Ok(Some(user)),
+        Ok(None) => {
+            app.audit(
+                crate::domain::NewAuditEvent::failure("anonymous", "user.login", None)
+                    .with_detail(serde_json::json!({ "page": page })),
+            )
+            .await;
+            Ok(None)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, page, "sign-in: store failure");
+            Err(error_page(
+                app,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Signing in is not possible right now; try again later.",
+            ))
+        }
+    }
+}
+
 /// Signs `username` in: ends the session named by the old cookie value, if
 /// any (no fixation), and starts a new one. Returns the new session id for
 /// the caller's cookie, or the error page to show.
