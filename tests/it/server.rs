@@ -280,6 +280,27 @@ fn sigterm_drains_and_exits_zero() {
             .env("FLOWGATE_ADMIN_PASSWORD", "admin-password-for-tests");
     });
     assert_eq!(get_status(&child.addr, "/healthz"), 200);
+    // A request in flight when SIGTERM arrives is answered before exit.
+    use std::io::{Read, Write};
+    let mut inflight = std::net::TcpStream::connect(&child.addr).unwrap();
+    write!(
+        inflight,
+        "GET /healthz HTTP/1.1\r\nHost: {}\r\n",
+        child.addr
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let pid = child.process.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.process.try_wait().unwrap().is_none(),
+        "exited with a request in flight"
+    );
+    write!(inflight, "Connection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    inflight.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let status = terminate(&mut child.process);
     assert!(status.success(), "{status:?}");
 }
