@@ -4,8 +4,8 @@
 
 use super::client_form;
 use super::{
-    Chrome, ConfirmPage, ConsoleAdmin, Flash, Pager, Paging, Post, Section, item_path, message_of,
-    number, page_of, redirect, status_of, when,
+    Chrome, ConsoleAdmin, Flash, Pager, Paging, Post, Section, confirm_delete_page, item_path,
+    message_of, number, page_of, redirect, status_of, when,
 };
 use crate::app::App;
 use crate::domain::{Client, ClientInput, DomainError};
@@ -209,16 +209,15 @@ fn confirm_page(admin: &ConsoleAdmin, c: &Client, error: Option<DomainError>) ->
          and applications using it stop working at once.",
         c.spec.name, c.spec.version
     );
-    let page = ConfirmPage {
-        chrome: admin.chrome(Section::Clients, None),
-        heading: "Delete client",
-        message: &message,
-        action: format!("{path}/delete"),
-        button: "Delete client",
-        cancel: path,
-        error: error.as_ref().map(message_of),
-    };
-    html(error.as_ref().map_or(StatusCode::OK, status_of), &page)
+    confirm_delete_page(
+        admin,
+        Section::Clients,
+        "client",
+        &message,
+        format!("{path}/delete"),
+        path,
+        error,
+    )
 }
 
 /// `POST /admin/clients/{id}/delete`.

@@ -276,6 +276,30 @@ impl FromRequest<Arc<App>> for Post {
     }
 }
 
+/// The "Delete …?" page of one record (`noun`: "client", "scope", ...),
+/// shown again with the error when the delete failed.
+pub fn confirm_delete_page(
+    admin: &ConsoleAdmin,
+    section: Section,
+    noun: &str,
+    message: &str,
+    action: String,
+    cancel: String,
+    error: Option<DomainError>,
+) -> Response {
+    let heading = format!("Delete {noun}");
+    let page = view::ConfirmPage {
+        chrome: admin.chrome(section, None),
+        heading: &heading,
+        message,
+        action,
+        button: &heading,
+        cancel,
+        error: error.as_ref().map(message_of),
+    };
+    crate::web::pages::html(error.as_ref().map_or(StatusCode::OK, status_of), &page)
+}
+
 /// The HTTP status of a failed operation.
 pub fn status_of(e: &DomainError) -> StatusCode {
     match e {

@@ -1,7 +1,8 @@
 //! Scopes: list, add, edit (description and services), delete.
 
 use super::{
-    Chrome, ConfirmPage, ConsoleAdmin, Post, Section, item_path, lines, message_of, status_of, when,
+    Chrome, ConsoleAdmin, Post, Section, confirm_delete_page, item_path, lines, message_of,
+    status_of, when,
 };
 use crate::app::App;
 use crate::domain::scope::ADMIN_SCOPE;
@@ -173,16 +174,15 @@ fn confirm_page(admin: &ConsoleAdmin, name: &str, error: Option<DomainError>) ->
     let message = format!(
         "Delete the scope \"{name}\"? Clients may no longer request it; tokens already issued keep it until they expire."
     );
-    let page = ConfirmPage {
-        chrome: admin.chrome(Section::Scopes, None),
-        heading: "Delete scope",
-        message: &message,
-        action: format!("{path}/delete"),
-        button: "Delete scope",
-        cancel: LIST.into(),
-        error: error.as_ref().map(message_of),
-    };
-    html(error.as_ref().map_or(StatusCode::OK, status_of), &page)
+    confirm_delete_page(
+        admin,
+        Section::Scopes,
+        "scope",
+        &message,
+        format!("{path}/delete"),
+        LIST.into(),
+        error,
+    )
 }
 
 async fn confirm_delete(

@@ -3,7 +3,7 @@
 //! YAML. Service paths hold slashes, so the edit and delete pages take the
 //! path as the rest of the URL.
 
-use super::{ConfirmPage, ConsoleAdmin, Post, Section, message_of, number, status_of};
+use super::{ConsoleAdmin, Post, Section, confirm_delete_page, message_of, number, status_of};
 use crate::app::App;
 use crate::domain::{DomainError, Service, ServiceKind};
 use crate::service::{Kind, ServiceInput};
@@ -295,16 +295,15 @@ fn confirm_page(admin: &ConsoleAdmin, path: &str, error: Option<DomainError>) ->
     let message = format!(
         "Delete the service \"{path}\"? Calls to it fail from now on; scopes that name it keep the path, which grants nothing until a service is registered there again."
     );
-    let page = ConfirmPage {
-        chrome: admin.chrome(Section::Services, None),
-        heading: "Delete service",
-        message: &message,
-        action: delete_path(path),
-        button: "Delete service",
-        cancel: LIST.into(),
-        error: error.as_ref().map(message_of),
-    };
-    html(error.as_ref().map_or(StatusCode::OK, status_of), &page)
+    confirm_delete_page(
+        admin,
+        Section::Services,
+        "service",
+        &message,
+        delete_path(path),
+        LIST.into(),
+        error,
+    )
 }
 
 async fn confirm_delete(

@@ -2,7 +2,7 @@
 //! password or the administrator flag, delete.
 
 use super::{
-    Chrome, ConfirmPage, ConsoleAdmin, Pager, Paging, Post, Section, item_path, message_of,
+    Chrome, ConsoleAdmin, Pager, Paging, Post, Section, confirm_delete_page, item_path, message_of,
     page_of, status_of, when,
 };
 use crate::app::App;
@@ -160,16 +160,15 @@ fn confirm_page(admin: &ConsoleAdmin, username: &str, error: Option<DomainError>
     let message = format!(
         "Delete the user \"{username}\"? Every token issued on their behalf is deleted with them."
     );
-    let page = ConfirmPage {
-        chrome: admin.chrome(Section::Users, None),
-        heading: "Delete user",
-        message: &message,
-        action: format!("{path}/delete"),
-        button: "Delete user",
-        cancel: LIST.into(),
-        error: error.as_ref().map(message_of),
-    };
-    html(error.as_ref().map_or(StatusCode::OK, status_of), &page)
+    confirm_delete_page(
+        admin,
+        Section::Users,
+        "user",
+        &message,
+        format!("{path}/delete"),
+        LIST.into(),
+        error,
+    )
 }
 
 async fn confirm_delete(
