@@ -80,6 +80,15 @@ impl Browser {
         self.http.post(url).form(form).send().await.unwrap()
     }
 
+    /// Posts `form` whose answer shows a secret once: the page itself, not
+    /// a redirect (a secret is never kept to show on a later request).
+    pub async fn reveal(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let r = self.post(path, form).await;
+        assert_eq!(r.status(), 200, "POST {path}");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        r.text().await.unwrap()
+    }
+
     /// Posts `form` and follows the 303 to the page that shows the result.
     pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> (String, String) {
         let r = self.post(path, form).await;
@@ -274,8 +283,8 @@ async fn console_audit_log_and_sign_out() {
     let b = Browser::admin(&server).await;
     let mut fields = CLIENT_FORM.to_vec();
     fields.push(("grant_types", "authorization_code"));
-    let (to, _) = b.submit("/admin/clients", &fields).await;
-    let id = to.strip_prefix("/admin/clients/").unwrap();
+    let page = b.reveal("/admin/clients", &fields).await;
+    let id = input(&page, "client_id").unwrap();
     let page = b.page("/admin/audit?action=client.create").await;
     let row = format!(
         "<td>admin:admin</td>\n        <td><code>client.create</code></td>\n        <td><code>{id}</code></td>\n        \

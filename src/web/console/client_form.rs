@@ -3,8 +3,7 @@
 
 use super::clients::{LIST, lifetime_text};
 use super::{
-    Chrome, ConsoleAdmin, Flash, Post, Section, item_path, lines, message_of, number, redirect,
-    status_of,
+    Chrome, ConsoleAdmin, Flash, Post, Section, item_path, lines, message_of, number, status_of,
 };
 use crate::app::App;
 use crate::domain::{ClientInput, DomainError, GrantType};
@@ -253,13 +252,18 @@ pub(super) async fn create(State(app): State<Arc<App>>, post: Post) -> Response 
     };
     match result {
         Ok((client, secret)) => {
-            let path = item_path("clients", &client.id);
-            let flash = Flash {
-                notice: Some(format!("Client \"{}\" registered.", client.spec.name)),
-                secret: secret.map(|s| s.expose().to_owned()),
-            };
-            admin.flash(&path, flash);
-            redirect(&path)
+            let notice = format!("Client \"{}\" registered.", client.spec.name);
+            match secret {
+                // The secret is shown by this response, exactly once.
+                Some(secret) => {
+                    let flash = Flash {
+                        notice: Some(notice),
+                        secret: Some(secret.expose().to_owned()),
+                    };
+                    super::clients::show_page(&app, &admin, &client.id, flash, None).await
+                }
+                None => admin.done(&item_path("clients", &client.id), notice),
+            }
         }
         Err(e) => form_page(&app, &admin, None, v, Some(e)).await,
     }

@@ -5,7 +5,7 @@
 use super::client_form;
 use super::{
     Chrome, ConsoleAdmin, Flash, Pager, Paging, Post, Section, confirm_delete_page, item_path,
-    message_of, number, page_of, redirect, status_of, when,
+    message_of, number, page_of, status_of, when,
 };
 use crate::app::App;
 use crate::domain::{Client, ClientInput, DomainError};
@@ -92,7 +92,7 @@ async fn show(
 }
 
 /// The client's page; `flash.secret` is the secret just generated.
-async fn show_page(
+pub(super) async fn show_page(
     app: &App,
     admin: &ConsoleAdmin,
     id: &str,
@@ -174,7 +174,6 @@ async fn rotate(State(app): State<Arc<App>>, Path(id): Path<String>, post: Post)
     };
     match result {
         Ok((secret, overlap)) => {
-            let path = item_path("clients", &id);
             let old = if overlap > 0 {
                 format!("keeps working for {overlap} seconds")
             } else {
@@ -184,8 +183,7 @@ async fn rotate(State(app): State<Arc<App>>, Path(id): Path<String>, post: Post)
                 notice: Some(format!("New secret generated; the old one {old}.")),
                 secret: Some(secret.expose().to_owned()),
             };
-            admin.flash(&path, flash);
-            redirect(&path)
+            show_page(&app, &admin, &id, flash, None).await
         }
         Err(e) => show_page(&app, &admin, &id, Flash::default(), Some(e)).await,
     }

@@ -18,18 +18,16 @@ use super::pages::{CSRF_FIELD, html};
 use crate::app::App;
 use crate::domain::DomainError;
 use crate::oauth::session::csrf_matches;
+use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use moka::sync::Cache;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use super::pages::authorize::redirect;
 pub use form::{Form, lines, number};
@@ -48,7 +46,7 @@ pub const BASE: &str = "/admin";
 /// Every console route, with full paths under [`BASE`]: `/admin` and
 /// `/admin/` both lead to the front page (a router nested at `/admin`
 /// cannot match `/admin/`).
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes(app: Arc<App>) -> Router<Arc<App>> {
     let areas = Router::new()
         .merge(login::routes())
         .merge(clients::routes())
@@ -61,7 +59,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route(BASE, get(home))
         .route("/admin/", get(home))
         .nest(BASE, areas)
-        .layer(Extension(Arc::new(Flashes::new())))
+        .layer(axum::middleware::from_fn_with_state(app, clear_notice))
 }
 
 /// `GET /admin/`: the client list is the console's front page.
@@ -72,21 +70,28 @@ async fn home(_: ConsoleAdmin) -> Response {
 /// A console cookie: Path=/admin, HttpOnly, SameSite=Strict, Secure when
 /// the public URL is https.
 pub fn cookie(app: &App, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
+    console_cookie(app.settings.secure_cookies(), name, value, max_age_secs)
+}
+
+fn console_cookie(
+    secure: bool,
+    name: &'static str,
+    value: String,
+    max_age_secs: i64,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .path(BASE)
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(app.settings.secure_cookies())
+        .secure(secure)
         .max_age(cookie::time::Duration::seconds(max_age_secs))
         .build()
 }
 
-/// One-time messages for the page a change redirects to: a notice, and a
-/// secret (client secret, minted token) that is shown exactly once. Kept in
-/// memory for a few minutes, keyed by session and target path, and taken
-/// out by the first view of that page. (Behind a load balancer without
-/// session affinity the next page may be served by another instance and
-/// miss it; a lost secret is then rotated again.)
+/// What a page shows once: a notice left by the change that redirected
+/// to it, and a secret (client secret, minted token) that the change's own
+/// response shows. Secrets are never kept anywhere; notices travel in a
+/// short-lived cookie, so any node behind a load balancer can show them.
 #[derive(Debug, Clone, Default)]
 pub struct Flash {
     pub notice: Option<String>,
@@ -102,17 +107,38 @@ impl Flash {
     }
 }
 
-struct Flashes(Cache<String, Flash>);
+/// Cookie carrying a notice to the page a change redirects to.
+const NOTICE_COOKIE: &str = "fg_admin_notice";
 
-impl Flashes {
-    fn new() -> Flashes {
-        Flashes(
-            Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(300))
-                .build(),
-        )
+/// The notice cookie's value: the page it is for, then the text.
+fn encode_notice(path: &str, text: &str) -> String {
+    let raw = format!("{path}\n{text}");
+    percent_encoding::utf8_percent_encode(&raw, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn decode_notice(value: &str) -> Option<(String, String)> {
+    let raw = percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .ok()?;
+    let (path, text) = raw.split_once('\n')?;
+    Some((path.to_owned(), text.to_owned()))
+}
+
+/// Clears the notice cookie once a page (not a redirect) was served with it.
+async fn clear_notice(
+    State(app): State<Arc<App>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let had_notice = CookieJar::from_headers(req.headers())
+        .get(NOTICE_COOKIE)
+        .is_some();
+    let response = next.run(req).await;
+    if had_notice && !response.status().is_redirection() {
+        let gone = cookie(&app, NOTICE_COOKIE, String::new(), 0);
+        return (CookieJar::new().add(gone), response).into_response();
     }
+    response
 }
 
 /// A signed-in administrator: a live console session of a user who is
@@ -120,8 +146,10 @@ impl Flashes {
 pub struct ConsoleAdmin {
     pub username: String,
     pub csrf: String,
-    session_key: String,
-    flashes: Arc<Flashes>,
+    /// The notice cookie's page and text, if the request carried one.
+    notice: Option<(String, String)>,
+    /// Whether cookies get the Secure attribute.
+    secure: bool,
 }
 
 impl ConsoleAdmin {
@@ -139,25 +167,26 @@ impl ConsoleAdmin {
         }
     }
 
-    /// Leaves `flash` for the next view of `path` in this session.
-    pub fn flash(&self, path: &str, flash: Flash) {
-        self.flashes
-            .0
-            .insert(format!("{}{path}", self.session_key), flash);
-    }
-
-    /// Takes what was left for `path`, if anything.
+    /// The notice left for `path` (without query) by the change that
+    /// redirected here, if any.
     pub fn take_flash(&self, path: &str) -> Flash {
-        self.flashes
-            .0
-            .remove(&format!("{}{path}", self.session_key))
-            .unwrap_or_default()
+        let notice = self
+            .notice
+            .as_ref()
+            .filter(|(p, _)| p == path)
+            .map(|(_, text)| text.clone());
+        Flash {
+            notice,
+            secret: None,
+        }
     }
 
-    /// Leaves a notice for `path` and redirects there.
-    pub fn done(&self, path: &str, notice: impl Into<String>) -> Response {
-        self.flash(path, Flash::notice(notice));
-        redirect(path)
+    /// Redirects to `location` with a notice for its page.
+    pub fn done(&self, location: &str, notice: impl AsRef<str>) -> Response {
+        let page = location.split('?').next().unwrap_or(location);
+        let value = encode_notice(page, notice.as_ref());
+        let jar = CookieJar::new().add(console_cookie(self.secure, NOTICE_COOKIE, value, 60));
+        (jar, redirect(location)).into_response()
     }
 
     /// A page with a heading and a message inside the console chrome.
@@ -194,14 +223,6 @@ impl FromRequestParts<Arc<App>> for ConsoleAdmin {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
         let to_login = || redirect(&format!("{BASE}/login"));
-        let flashes = parts
-            .extensions
-            .get::<Arc<Flashes>>()
-            .cloned()
-            .ok_or_else(|| {
-                tracing::error!("console routes are missing their flash store");
-                unavailable(app)
-            })?;
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(SESSION_COOKIE) else {
             return Err(to_login());
@@ -218,8 +239,10 @@ impl FromRequestParts<Arc<App>> for ConsoleAdmin {
             Ok(user) if user.admin => Ok(ConsoleAdmin {
                 username: user.username,
                 csrf: session.csrf_token,
-                session_key: session.id_hash.to_hex(),
-                flashes,
+                notice: jar
+                    .get(NOTICE_COOKIE)
+                    .and_then(|c| decode_notice(c.value())),
+                secure: app.settings.secure_cookies(),
             }),
             Ok(_) | Err(DomainError::NotFound(_)) => Err(to_login()),
             Err(e) => {

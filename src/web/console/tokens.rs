@@ -4,7 +4,7 @@
 
 use super::{
     Chrome, ConsoleAdmin, Flash, Pager, Post, Section, item_path, message_of, number, page_of,
-    redirect, status_of, when, with_query,
+    status_of, when, with_query,
 };
 use crate::app::App;
 use crate::domain::{Client, DomainError, TokenFilter, TokenState};
@@ -28,7 +28,7 @@ pub fn routes() -> Router<Arc<App>> {
 const LIST: &str = "/admin/tokens";
 
 /// The filter of the token list; empty strings mean "any".
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 struct Filter {
     #[serde(default)]
     client_id: String,
@@ -111,7 +111,12 @@ async fn list(
     Query(filter): Query<Filter>,
 ) -> Response {
     let flash = admin.take_flash(LIST);
-    let clients = match client_labels(&app).await {
+    list_page(&app, &admin, &filter, flash).await
+}
+
+/// The token list under `filter`; `flash.secret` is a token just minted.
+async fn list_page(app: &App, admin: &ConsoleAdmin, filter: &Filter, flash: Flash) -> Response {
+    let clients = match client_labels(app).await {
         Ok(c) => c,
         Err(e) => return admin.failure(Section::Tokens, &e),
     };
@@ -156,7 +161,7 @@ async fn list(
         chrome: admin.chrome(Section::Tokens, flash.notice),
         pager: Pager::new(LIST, &filter.query(), filter.offset, more),
         new_href: with_query("/admin/tokens/new", &[("client_id", &filter.client_id)]),
-        filter,
+        filter: filter.clone(),
         clients: clients
             .into_iter()
             .map(|(id, label, _)| (id, label))
@@ -191,8 +196,7 @@ async fn revoke(State(app): State<Arc<App>>, post: Post) -> Response {
     if missing > 0 {
         notice.push_str(&format!(" {missing} no longer existed."));
     }
-    admin.flash(LIST, Flash::notice(notice));
-    redirect(&back)
+    admin.done(&back, notice)
 }
 
 #[derive(askama::Template)]
@@ -291,12 +295,12 @@ async fn mint(State(app): State<Arc<App>>, post: Post) -> Response {
                 notice: Some(format!("Access token added: {scope}, {expiry}.")),
                 secret: Some(m.access_token),
             };
-            admin.flash(LIST, flash);
             let back = Filter {
                 client_id: m.client_id,
                 ..Filter::default()
             };
-            redirect(&back.location())
+            // The token is shown by this response, exactly once.
+            list_page(&app, &admin, &back, flash).await
         }
         Err(e) => form_page(&app, &admin, typed, Some(e)).await,
     }
