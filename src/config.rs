@@ -91,6 +91,14 @@ pub struct ServeArgs {
     /// callback page and an echo upstream, and print a walkthrough.
     #[arg(long, env = "FLOWGATE_DEMO")]
     pub demo: bool,
+    /// Do not run database migrations on start (run `flowgate migrate`
+    /// once per upgrade instead, e.g. before rolling out several nodes).
+    #[arg(long, env = "FLOWGATE_NO_MIGRATE")]
+    pub no_migrate: bool,
+    /// Most database connections this process opens (PostgreSQL; SQLite
+    /// uses one writer and four readers).
+    #[arg(long, env = "FLOWGATE_DATABASE_MAX_CONNECTIONS", value_name = "N")]
+    pub database_max_connections: Option<u32>,
 }
 
 /// The TOML file: the same options, all optional.
@@ -116,6 +124,8 @@ struct FileConfig {
     log: Option<String>,
     log_json: Option<bool>,
     demo: Option<bool>,
+    no_migrate: Option<bool>,
+    database_max_connections: Option<u32>,
 }
 
 /// Fully resolved configuration of a server.
@@ -123,6 +133,9 @@ struct FileConfig {
 pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
+    /// Run migrations on start.
+    pub migrate: bool,
+    pub database_max_connections: u32,
     pub max_body_bytes: usize,
     pub janitor_interval: Duration,
     pub janitor_batch: u32,
@@ -261,6 +274,12 @@ impl Config {
                 .database_url
                 .or(file.database_url)
                 .unwrap_or_else(|| "sqlite://flowgate.db".into()),
+            migrate: !(args.no_migrate || file.no_migrate.unwrap_or(false)),
+            database_max_connections: args
+                .database_max_connections
+                .or(file.database_max_connections)
+                .unwrap_or(crate::store::DEFAULT_MAX_CONNECTIONS)
+                .max(1),
             max_body_bytes,
             janitor_interval: Duration::from_secs(
                 args.janitor_interval
