@@ -4,7 +4,8 @@
 //! this one value, so a rule or a cache invalidation lives in one place.
 
 use crate::domain::{AccessToken, Client, NewAuditEvent, Scope, TokenId, now};
-use crate::store::{Store, StoreResult};
+use crate::snapshot::Snapshot;
+use crate::store::{Change, Store, StoreResult};
 use moka::sync::Cache;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -91,7 +92,7 @@ pub struct App {
     pub gateway: crate::gateway::Gateway,
     clients: Cache<String, Arc<Client>>,
     tokens: Cache<TokenId, Arc<AccessToken>>,
-    scopes: Cache<(), Arc<BTreeMap<String, Scope>>>,
+    scopes: Snapshot<BTreeMap<String, Scope>>,
     /// Bumped by every invalidation. A record read from the store is cached
     /// only if no invalidation happened while it was read, so a revocation
     /// racing with a cache fill cannot bring the old record back.
@@ -110,7 +111,7 @@ impl App {
                 .max_capacity(settings.token_cache_capacity)
                 .time_to_live(ttl)
                 .build(),
-            scopes: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
+            scopes: Snapshot::new(ttl),
             gateway: crate::gateway::Gateway::new(ttl),
             store,
             settings,
@@ -133,9 +134,10 @@ impl App {
 
     /// Every registered scope by name, from memory when possible.
     pub async fn scopes(&self) -> StoreResult<Arc<BTreeMap<String, Scope>>> {
-        if let Some(s) = self.scopes.get(&()) {
+        if let Some(s) = self.scopes.get() {
             return Ok(s);
         }
+        let generation = self.scopes.generation();
         let all: BTreeMap<_, _> = self
             .store
             .list_scopes()
@@ -144,7 +146,7 @@ impl App {
             .map(|s| (s.name.clone(), s))
             .collect();
         let all = Arc::new(all);
-        self.scopes.insert((), all.clone());
+        self.scopes.fill(generation, all.clone());
         Ok(all)
     }
 
@@ -190,30 +192,54 @@ impl App {
         self.tokens.insert(token.id, Arc::new(token));
     }
 
-    /// Forgets cached tokens after they were revoked.
-    pub(crate) fn forget_tokens(&self, ids: &[TokenId]) {
-        self.bump();
-        for id in ids {
-            self.tokens.invalidate(id);
+    /// Forgets what `change` made stale, here and (through the store) in
+    /// every other process sharing the database. Called after the change
+    /// is committed.
+    pub(crate) async fn forget(&self, change: Change) {
+        self.drop_cached(&change);
+        if let Err(e) = self.store.publish(&change).await {
+            // The other nodes' cache TTL still bounds how long they lag.
+            tracing::warn!(error = %e, ?change, "could not announce a change to other nodes");
         }
     }
 
-    /// Forgets a client after it changed; its tokens are re-checked against
-    /// the fresh record on their next use.
-    pub(crate) fn forget_client(&self, id: &str) {
+    /// Drops the cached records `change` made stale, in this process only.
+    pub fn drop_cached(&self, change: &Change) {
         self.bump();
-        self.clients.invalidate(id);
+        match change {
+            Change::Tokens(ids) => {
+                for id in ids {
+                    self.tokens.invalidate(id);
+                }
+            }
+            // A changed client's tokens are re-checked against the fresh
+            // record on their next use.
+            Change::Client(id) => self.clients.invalidate(id),
+            Change::AllTokens => self.tokens.invalidate_all(),
+            Change::Scopes => self.scopes.clear(),
+            Change::Service(_) => self.gateway.forget_services(),
+            Change::Everything => {
+                self.tokens.invalidate_all();
+                self.clients.invalidate_all();
+                self.scopes.clear();
+                self.gateway.forget_services();
+            }
+        }
     }
 
-    /// Forgets every cached token (a user was deleted: their tokens went
-    /// with them, and the cache has no index by user).
-    pub(crate) fn forget_all_tokens(&self) {
-        self.bump();
-        self.tokens.invalidate_all();
-    }
-
-    pub(crate) fn forget_scopes(&self) {
-        self.scopes.invalidate_all();
+    /// Follows the changes other processes announce, if the store carries
+    /// them, for as long as the process runs.
+    pub fn follow_changes(self: &Arc<Self>) {
+        let Some(mut feed) = self.store.subscribe() else {
+            return;
+        };
+        let app = Arc::downgrade(self);
+        tokio::spawn(async move {
+            while let Some(change) = feed.recv().await {
+                let Some(app) = app.upgrade() else { break };
+                app.drop_cached(&change);
+            }
+        });
     }
 
     /// Records audit events; a failure to record is logged, not fatal.

@@ -17,5 +17,6 @@ pub mod janitor;
 pub mod oauth;
 pub mod server;
 pub mod service;
+pub mod snapshot;
 pub mod store;
 pub mod web;

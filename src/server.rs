@@ -54,8 +54,14 @@ impl Server {
     pub async fn start_on(listener: TcpListener, config: Config) -> Result<Server, StartError> {
         // Install the metrics recorder before anything records.
         let _ = web::ops::prometheus();
-        let store = store::open(&config.database_url, true).await?;
+        let store = store::open_with(
+            &config.database_url,
+            config.migrate,
+            config.database_max_connections,
+        )
+        .await?;
         let app = Arc::new(App::new(store, config.settings.clone()));
+        app.follow_changes();
         app.ensure_admin_scope().await?;
         if let Some(generated) = app.ensure_admin_user(config.admin_password.clone()).await? {
             // Shown once, on the terminal only, never in the log stream.

@@ -6,9 +6,10 @@ use super::registry::{covers, needed_scope};
 use super::rest::{Upstream, add_identity_of};
 use super::{Incoming, bearer, body_error, reply};
 use crate::app::App;
+use crate::domain::ServiceKind;
 use crate::domain::service::DEFAULT_TIMEOUT_MS;
-use crate::domain::{Service, ServiceKind};
 use crate::flow::{Caller, FlowError, HttpResult, Invoker, Limits};
+use crate::gateway::Target;
 use async_trait::async_trait;
 use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -38,10 +39,10 @@ impl GatewayInvoker {
         }
     }
 
-    /// Runs `service`'s flow at nesting level `depth`.
+    /// Runs the flow of `target` at nesting level `depth`.
     async fn run(
         &self,
-        service: &Service,
+        target: &Target,
         input: Value,
         caller: &Caller,
         depth: u32,
@@ -52,25 +53,25 @@ impl GatewayInvoker {
                 self.limits.max_depth
             )));
         }
-        let flow = self.app.parsed_flow(service).map_err(|e| {
-            tracing::error!(service = %service.path, error = %e, "stored flow does not parse");
-            FlowError::Invoke {
-                status: 500,
-                message: format!("the flow of service {} is invalid", service.path),
+        let path = &target.service.path;
+        let flow = match &target.flow {
+            Some(Ok(flow)) => flow,
+            Some(Err(e)) => {
+                tracing::error!(service = %path, error = %e, "stored flow does not parse");
+                return Err(invoke_error(
+                    500,
+                    format!("the flow of service {path} is invalid"),
+                ));
             }
-        })?;
+            None => return Err(invoke_error(500, format!("service {path} is not a flow"))),
+        };
         flow.run(input, caller, self, &self.limits, depth).await
     }
 }
 
 /// Runs a flow service for a direct call: the body is the input document
 /// (`{}` when empty), the output document is the answer.
-pub async fn run_flow(
-    app: &Arc<App>,
-    service: &Service,
-    caller: Caller,
-    body: Incoming,
-) -> Response {
+pub async fn run_flow(app: &Arc<App>, target: &Target, caller: Caller, body: Incoming) -> Response {
     let bytes = match body {
         Incoming::Read(b) => b,
         Incoming::Stream(b) => match axum::body::to_bytes(b, usize::MAX).await {
@@ -90,7 +91,7 @@ pub async fn run_flow(
         }
     };
     let invoker = GatewayInvoker::new(app.clone(), Limits::default());
-    match invoker.run(service, input, &caller, 0).await {
+    match invoker.run(target, input, &caller, 0).await {
         Ok(output) => Json(output).into_response(),
         Err(e @ FlowError::Invoke { status: 403, .. }) => {
             let needed = invoker.denied.lock().ok().and_then(|d| d.clone());
@@ -170,7 +171,7 @@ impl Invoker for GatewayInvoker {
             ));
         }
         match &service.kind {
-            ServiceKind::Flow { .. } => self.run(service, input, caller, depth + 1).await,
+            ServiceKind::Flow { .. } => self.run(&target, input, caller, depth + 1).await,
             ServiceKind::Rest {
                 upstream_url,
                 timeout_ms,

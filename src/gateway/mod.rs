@@ -9,6 +9,7 @@
 
 pub mod bearer;
 pub mod invoker;
+pub mod metrics;
 pub mod registry;
 pub mod reply;
 pub mod rest;
@@ -16,7 +17,7 @@ pub mod rest;
 pub use registry::{Gateway, Target};
 
 use crate::app::App;
-use crate::domain::{AccessToken, ServiceKind};
+use crate::domain::{AccessToken, Service, ServiceKind};
 use crate::flow::Caller;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -46,19 +47,18 @@ pub enum Incoming {
 /// Any method at `/integration/rest/run/{*path}`.
 pub async fn run(State(app): State<Arc<App>>, req: Request) -> Response {
     let start = Instant::now();
-    let (label, response) = call(&app, req).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("flowgate_gateway_calls_total", "service" => label.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("flowgate_gateway_call_duration_seconds", "service" => label)
-        .record(start.elapsed().as_secs_f64());
+    let (service, response) = call(&app, req).await;
+    let path = service.as_ref().map_or("-", |s| s.path.as_str());
+    app.gateway
+        .metrics
+        .record(path, response.status(), start.elapsed());
     response
 }
 
-/// Answers a call; also returns the service label for the metrics (`-`
-/// until a service is resolved).
-async fn call(app: &Arc<App>, req: Request) -> (String, Response) {
-    let none = || "-".to_owned();
+/// Answers a call; also returns the service it reached, if it got so far
+/// (for the metrics).
+async fn call(app: &Arc<App>, req: Request) -> (Option<Arc<Service>>, Response) {
+    let none = || None;
     let req = req.with_limited_body();
     let raw = req.uri().path().strip_prefix(RUN_PREFIX).unwrap_or("");
     let path = raw.to_owned();
@@ -109,7 +109,7 @@ async fn call(app: &Arc<App>, req: Request) -> (String, Response) {
         Ok(None) => return (none(), reply::not_found()),
         Err(e) => return (none(), reply::store_error(e)),
     };
-    let label = target.service.path.clone();
+    let label = Some(target.service.clone());
     let scopes = match app.scopes().await {
         Ok(s) => s,
         Err(e) => return (label, reply::store_error(e)),
@@ -143,7 +143,7 @@ async fn call(app: &Arc<App>, req: Request) -> (String, Response) {
                     .insert(header::ALLOW, HeaderValue::from_static("POST"));
                 return (label, r);
             }
-            invoker::run_flow(app, &target.service, caller_of(&record), body).await
+            invoker::run_flow(app, &target, caller_of(&record), body).await
         }
     };
     (label, response)

@@ -5,30 +5,38 @@
 use crate::app::App;
 use crate::domain::{Scope, Service, ServiceKind};
 use crate::flow::{Flow, FlowError};
+use crate::snapshot::Snapshot;
 use crate::store::StoreResult;
-use moka::sync::Cache;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Every registered service by path.
-pub type Registry = BTreeMap<String, Arc<Service>>;
+/// Every registered service by path, with each flow parsed once.
+#[derive(Default)]
+pub struct Registry {
+    services: BTreeMap<String, Arc<Service>>,
+    flows: HashMap<String, Result<Arc<Flow>, FlowError>>,
+}
+
+impl FromIterator<Service> for Registry {
+    fn from_iter<I: IntoIterator<Item = Service>>(services: I) -> Registry {
+        let mut registry = Registry::default();
+        for s in services {
+            if let ServiceKind::Flow { definition } = &s.kind {
+                let flow = Flow::parse(definition).map(Arc::new);
+                registry.flows.insert(s.path.clone(), flow);
+            }
+            registry.services.insert(s.path.clone(), Arc::new(s));
+        }
+        registry
+    }
+}
 
 /// HTTP client and caches of the gateway; a field of [`App`].
 pub struct Gateway {
     pub(crate) http: reqwest::Client,
-    services: Cache<(), Arc<Registry>>,
-    flows: Cache<String, Arc<Parsed>>,
-    /// Bumped by [`App::forget_service`]; a registry read from the store is
-    /// cached only if no invalidation happened meanwhile.
-    generation: AtomicU64,
-}
-
-/// A flow definition and what parsing it gave.
-struct Parsed {
-    definition: serde_json::Value,
-    flow: Result<Arc<Flow>, FlowError>,
+    pub(crate) metrics: super::metrics::GatewayMetrics,
+    services: Snapshot<Registry>,
 }
 
 impl Gateway {
@@ -45,56 +53,38 @@ impl Gateway {
             });
         Gateway {
             http,
-            services: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
-            flows: Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(ttl)
-                .build(),
-            generation: AtomicU64::new(0),
+            metrics: Default::default(),
+            services: Snapshot::new(ttl),
         }
+    }
+
+    /// Forgets the cached services (one was created, changed or deleted).
+    pub(crate) fn forget_services(&self) {
+        self.services.clear();
     }
 }
 
-/// A resolved call: the service and the rest of the request path (empty,
-/// or starting with `/`).
-#[derive(Debug, Clone)]
+/// A resolved call: the service, its parsed flow (flow services), and the
+/// rest of the request path (empty, or starting with `/`).
+#[derive(Clone)]
 pub struct Target {
     pub service: Arc<Service>,
+    pub flow: Option<Result<Arc<Flow>, FlowError>>,
     pub suffix: String,
 }
 
 impl App {
-    /// Forgets the cached services and the parsed flow of `path`; the
-    /// admin API calls it after creating, changing or deleting a service.
-    pub fn forget_service(&self, path: &str) {
-        let g = &self.gateway;
-        g.generation.fetch_add(1, Ordering::AcqRel);
-        g.services.invalidate_all();
-        g.flows.invalidate(path.trim_matches('/'));
-    }
-
     /// Every registered service, from memory when possible.
     pub async fn service_registry(&self) -> StoreResult<Arc<Registry>> {
-        let g = &self.gateway;
-        if let Some(r) = g.services.get(&()) {
+        let cached = &self.gateway.services;
+        if let Some(r) = cached.get() {
             return Ok(r);
         }
-        let generation = g.generation.load(Ordering::Acquire);
-        let all: Registry = self
-            .store
-            .list_services()
-            .await?
-            .into_iter()
-            .map(|s| (s.path.clone(), Arc::new(s)))
-            .collect();
-        let all = Arc::new(all);
-        if g.generation.load(Ordering::Acquire) == generation {
-            g.services.insert((), all.clone());
-            if g.generation.load(Ordering::Acquire) != generation {
-                g.services.invalidate_all();
-            }
-        }
-        Ok(all)
+        let generation = cached.generation();
+        let registry: Arc<Registry> =
+            Arc::new(self.store.list_services().await?.into_iter().collect());
+        cached.fill(generation, registry.clone());
+        Ok(registry)
     }
 
     /// The service a request path reaches: the service registered at that
@@ -104,48 +94,24 @@ impl App {
         let registry = self.service_registry().await?;
         Ok(resolve(&registry, path))
     }
-
-    /// The parsed flow of `service`, parsed once per definition.
-    pub(crate) fn parsed_flow(&self, service: &Service) -> Result<Arc<Flow>, FlowError> {
-        let ServiceKind::Flow { definition } = &service.kind else {
-            return Err(FlowError::invalid(
-                service.path.as_str(),
-                "kind",
-                "not a flow",
-            ));
-        };
-        let flows = &self.gateway.flows;
-        if let Some(p) = flows.get(&service.path)
-            && p.definition == *definition
-        {
-            return p.flow.clone();
-        }
-        let parsed = Arc::new(Parsed {
-            definition: definition.clone(),
-            flow: Flow::parse(definition).map(Arc::new),
-        });
-        flows.insert(service.path.clone(), parsed.clone());
-        parsed.flow.clone()
-    }
 }
 
 /// See [`App::resolve_service`].
 pub fn resolve(registry: &Registry, path: &str) -> Option<Target> {
-    if let Some(s) = registry.get(path) {
-        return Some(Target {
-            service: s.clone(),
-            suffix: String::new(),
-        });
+    let target = |s: &Arc<Service>, suffix: &str| Target {
+        service: s.clone(),
+        flow: registry.flows.get(&s.path).cloned(),
+        suffix: suffix.to_owned(),
+    };
+    if let Some(s) = registry.services.get(path) {
+        return Some(target(s, ""));
     }
     let mut end = path.len();
     while let Some(i) = path[..end].rfind('/') {
-        if let Some(s) = registry.get(&path[..i])
+        if let Some(s) = registry.services.get(&path[..i])
             && matches!(s.kind, ServiceKind::Rest { .. })
         {
-            return Some(Target {
-                service: s.clone(),
-                suffix: path[i..].to_owned(),
-            });
+            return Some(target(s, &path[i..]));
         }
         end = i;
     }
@@ -182,7 +148,7 @@ pub fn needed_scope(scopes: &BTreeMap<String, Scope>, path: &str) -> String {
 mod tests {
     use super::*;
 
-    fn service(path: &str, rest: bool) -> (String, Arc<Service>) {
+    fn service(path: &str, rest: bool) -> Service {
         let kind = if rest {
             ServiceKind::Rest {
                 upstream_url: "http://127.0.0.1:1".into(),
@@ -193,14 +159,13 @@ mod tests {
                 definition: serde_json::json!({ "steps": [] }),
             }
         };
-        let s = Service {
+        Service {
             path: path.into(),
             description: String::new(),
             kind,
             created_at: 0,
             updated_at: 0,
-        };
-        (path.into(), Arc::new(s))
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::crypto::Digest;
 use crate::domain::token::{ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, id_of};
 use crate::domain::{NewAuditEvent, TokenId, now};
+use crate::store::Change;
 use std::sync::Arc;
 
 /// A token found by its id whose secret matched.
@@ -53,11 +54,11 @@ impl App {
         match &found {
             Found::Access { id, .. } => {
                 self.store.revoke_access_token(id, now).await?;
-                self.forget_tokens(&[*id]);
+                self.forget(Change::Tokens(vec![*id])).await;
             }
             Found::Refresh { grant_id, .. } => {
                 let revoked = self.store.revoke_grant(grant_id, now).await?;
-                self.forget_tokens(&revoked);
+                self.forget(Change::Tokens(revoked)).await;
             }
         }
         self.audit_later(NewAuditEvent::success(

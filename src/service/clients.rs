@@ -7,7 +7,7 @@ use crate::domain::client::new_client_secret;
 use crate::domain::{
     AuthMethod, Client, ClientInput, ClientSpec, DomainError, NewAuditEvent, ScopeSet, now,
 };
-use crate::store::StoreError;
+use crate::store::{Change, StoreError};
 use serde::Serialize;
 
 /// A client as the admin API and the CLI show it (RFC 7591 names).
@@ -131,12 +131,12 @@ impl App {
                 StoreError::NotFound => DomainError::NotFound("client"),
                 e => conflict(e),
             })?;
-        self.forget_client(id);
+        self.forget(Change::Client(id.to_owned())).await;
         if current.spec.active && !updated.spec.active {
             // Deactivation ends every token at once; reactivating the client
             // later does not bring them back.
             let revoked = self.store.revoke_client_tokens(id, now()).await?;
-            self.forget_tokens(&revoked);
+            self.forget(Change::Tokens(revoked)).await;
         }
         self.audit(
             NewAuditEvent::success(actor, "client.update", id.to_owned()).with_detail(
@@ -156,7 +156,7 @@ impl App {
         if !self.store.delete_client(id).await? {
             return Err(DomainError::NotFound("client"));
         }
-        self.forget_client(id);
+        self.forget(Change::Client(id.to_owned())).await;
         self.audit(
             NewAuditEvent::success(actor, "client.delete", id.to_owned())
                 .with_detail(serde_json::json!({ "before": ClientView::of(&before, None) })),
@@ -204,7 +204,7 @@ impl App {
                 StoreError::NotFound => DomainError::NotFound("client"),
                 e => conflict(e),
             })?;
-        self.forget_client(id);
+        self.forget(Change::Client(id.to_owned())).await;
         self.audit(
             NewAuditEvent::success(actor, "client.rotate_secret", id.to_owned())
                 .with_detail(serde_json::json!({ "overlap_seconds": overlap_secs })),

@@ -4,14 +4,14 @@ use super::conflict;
 use crate::app::App;
 use crate::domain::scope::ADMIN_SCOPE;
 use crate::domain::{DomainError, NewAuditEvent, Scope, ScopeInput, Service, now};
-use crate::store::StoreError;
+use crate::store::{Change, StoreError};
 
 impl App {
     pub async fn create_scope(&self, actor: &str, input: ScopeInput) -> Result<Scope, DomainError> {
         let scope = input.create(now())?;
         self.check_services_exist(&scope.services, &[]).await?;
         self.store.insert_scope(&scope).await.map_err(conflict)?;
-        self.forget_scopes();
+        self.forget(Change::Scopes).await;
         self.audit(
             NewAuditEvent::success(actor, "scope.create", scope.name.clone())
                 .with_detail(serde_json::json!({ "after": &scope })),
@@ -46,7 +46,7 @@ impl App {
             StoreError::NotFound => DomainError::NotFound("scope"),
             e => conflict(e),
         })?;
-        self.forget_scopes();
+        self.forget(Change::Scopes).await;
         self.audit(
             NewAuditEvent::success(actor, "scope.update", name.to_owned())
                 .with_detail(serde_json::json!({ "before": &current, "after": &scope })),
@@ -67,7 +67,7 @@ impl App {
         if !self.store.delete_scope(name).await? {
             return Err(DomainError::NotFound("scope"));
         }
-        self.forget_scopes();
+        self.forget(Change::Scopes).await;
         self.audit(NewAuditEvent::success(
             actor,
             "scope.delete",

@@ -8,7 +8,7 @@
 use super::conflict;
 use crate::app::App;
 use crate::domain::{DomainError, NewAuditEvent, Service, ServiceKind, UnixTime, now};
-use crate::store::StoreError;
+use crate::store::{Change, StoreError};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -291,7 +291,7 @@ impl App {
             .insert_service(&service)
             .await
             .map_err(conflict)?;
-        self.forget_service(&service.path);
+        self.forget(Change::Service(service.path.clone())).await;
         self.audit_service("service.create", actor, None, Some(&service))
             .await;
         Ok(service)
@@ -330,7 +330,7 @@ impl App {
         if !self.store.delete_service(path).await? {
             return Err(DomainError::NotFound("service"));
         }
-        self.forget_service(path);
+        self.forget(Change::Service(path.to_owned())).await;
         self.audit_service("service.delete", actor, Some(&before), None)
             .await;
         Ok(())
@@ -385,7 +385,7 @@ impl App {
                         .insert_service(&service)
                         .await
                         .map_err(conflict)?;
-                    self.forget_service(&service.path);
+                    self.forget(Change::Service(service.path.clone())).await;
                     self.audit_service("service.create", actor, None, Some(&service))
                         .await;
                     summary.created.push(service.path);
@@ -403,7 +403,7 @@ impl App {
                 StoreError::NotFound => DomainError::NotFound("service"),
                 e => conflict(e),
             })?;
-        self.forget_service(&service.path);
+        self.forget(Change::Service(service.path.clone())).await;
         Ok(())
     }
 

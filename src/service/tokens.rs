@@ -4,6 +4,7 @@ use crate::app::App;
 use crate::domain::{
     AccessToken, DomainError, GrantType, NewAuditEvent, ScopeSet, TokenFilter, TokenId, now,
 };
+use crate::store::Change;
 use serde::Serialize;
 
 /// A token record as administrators see it: never the token itself.
@@ -165,7 +166,7 @@ impl App {
             return Err(DomainError::NotFound("token"));
         }
         if self.store.revoke_access_token(&token_id, now()).await? {
-            self.forget_tokens(&[token_id]);
+            self.forget(Change::Tokens(vec![token_id])).await;
             self.audit(NewAuditEvent::success(actor, "token.revoke", id.to_owned()))
                 .await;
         }

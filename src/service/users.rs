@@ -4,7 +4,7 @@ use super::conflict;
 use crate::app::App;
 use crate::crypto::{self, Secret};
 use crate::domain::{DomainError, NewAuditEvent, User, UserInput, now};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Change, StoreError, StoreResult};
 use serde::Serialize;
 
 /// A user as the admin API and the CLI show it; never the password.
@@ -132,7 +132,7 @@ impl App {
         if !self.store.delete_user(username).await? {
             return Err(DomainError::NotFound("user"));
         }
-        self.forget_all_tokens();
+        self.forget(Change::AllTokens).await;
         self.audit(NewAuditEvent::success(
             actor,
             "user.delete",

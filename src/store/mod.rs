@@ -3,7 +3,10 @@
 //! Operations that must be atomic (consume a code, revoke a family) are
 //! single trait methods, so each backend can make them so its own way.
 
+pub mod changes;
 pub mod sqlite;
+
+pub use changes::Change;
 
 use crate::crypto::Digest;
 use crate::domain::{
@@ -163,11 +166,38 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
     /// Flushes pending writes and closes connections.
     async fn close(&self);
+
+    /// Announces a committed change to every other process sharing the
+    /// database; a no-op for a backend only one server process uses.
+    async fn publish(&self, change: &Change) -> StoreResult<()> {
+        let _ = change;
+        Ok(())
+    }
+
+    /// The changes other processes announce, for a backend that carries
+    /// them. When the feed is interrupted it yields [`Change::Everything`]
+    /// (again every second until it is back), so caches cannot go stale.
+    fn subscribe(&self) -> Option<tokio::sync::mpsc::Receiver<Change>> {
+        None
+    }
 }
+
+/// Default size of a PostgreSQL connection pool.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 
 /// Opens the store named by a database URL, running migrations unless
 /// `migrate` is false.
 pub async fn open(url: &str, migrate: bool) -> StoreResult<Arc<dyn Store>> {
+    open_with(url, migrate, DEFAULT_MAX_CONNECTIONS).await
+}
+
+/// [`open`] with a pool of at most `max_connections` (PostgreSQL).
+pub async fn open_with(
+    url: &str,
+    migrate: bool,
+    max_connections: u32,
+) -> StoreResult<Arc<dyn Store>> {
+    let _ = max_connections;
     if url.starts_with("sqlite:") {
         let store = sqlite::SqliteStore::open(url, migrate).await?;
         Ok(Arc::new(store))

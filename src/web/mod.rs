@@ -44,7 +44,7 @@ pub fn router(app: Arc<App>, max_body_bytes: usize, demo: bool) -> Router {
         .route("/metrics", get(ops::metrics))
         .nest("/admin/api/v1", admin_api::routes())
         .merge(crate::gateway::routes())
-        .merge(console::routes())
+        .merge(console::routes(app.clone()))
         .merge(demo_routes)
         .route_layer(middleware::from_fn(ops::track))
         .fallback(not_found)

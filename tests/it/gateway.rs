@@ -98,7 +98,8 @@ async fn insert(s: &TestServer, path: &str, kind: ServiceKind) {
         })
         .await
         .unwrap();
-    s.app.forget_service(path);
+    s.app
+        .drop_cached(&flowgate::store::Change::Service(path.into()));
 }
 
 pub async fn rest_service(s: &TestServer, path: &str, url: &str, timeout_ms: Option<u64>) {

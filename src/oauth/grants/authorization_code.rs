@@ -12,6 +12,7 @@ use crate::domain::{
     AccessToken, Client, GrantType, NewAuditEvent, RefreshCount, RefreshToken, now,
 };
 use crate::oauth::{OAuthError, TokenResponse, pkce};
+use crate::store::Change;
 
 pub struct CodeRequest<'a> {
     pub code: &'a str,
@@ -39,7 +40,7 @@ pub async fn grant(
     let at = now();
     if code.consumed_at.is_some() || !app.store.consume_auth_code(&id, at).await? {
         let revoked = app.store.revoke_grant(&code.grant_id, at).await?;
-        app.forget_tokens(&revoked);
+        app.forget(Change::Tokens(revoked.clone())).await;
         app.audit(
             NewAuditEvent::failure(
                 format!("client:{}", client.id),

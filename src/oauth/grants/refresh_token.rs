@@ -13,6 +13,7 @@ use crate::domain::{
     AccessToken, Client, GrantType, NewAuditEvent, RefreshToken, ScopeSet, TokenId, now,
 };
 use crate::oauth::{OAuthError, TokenResponse};
+use crate::store::Change;
 
 fn invalid() -> OAuthError {
     OAuthError::invalid_grant("the refresh token is invalid, expired or revoked")
@@ -110,7 +111,7 @@ async fn replay(
         }
     }
     let revoked = app.store.revoke_grant(&old.grant_id, at).await?;
-    app.forget_tokens(&revoked);
+    app.forget(Change::Tokens(revoked.clone())).await;
     app.audit(
         NewAuditEvent::failure(
             format!("client:{}", client.id),
