@@ -3,7 +3,9 @@
 //! Operations that must be atomic (consume a code, revoke a family) are
 //! single trait methods, so each backend can make them so its own way.
 
+pub(crate) mod codec;
 pub mod sqlite;
+pub(crate) mod writer;
 
 use crate::crypto::Digest;
 use crate::domain::{
