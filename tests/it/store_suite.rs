@@ -21,6 +21,7 @@ pub use records::*;
 pub use services::*;
 pub use tokens::*;
 
+use crate::pg::{PgSchemaGuard, pg_test_url};
 use flowgate::crypto::{Digest, random_secret};
 use flowgate::domain::{
     AccessToken, AuthCode, AuthMethod, Client, ClientSpec, GrantType, Lifetime, RefreshCount,
@@ -108,7 +109,18 @@ pub async fn make_sqlite_store() -> Option<(Arc<dyn Store>, String, tempfile::Te
     Some((Arc::new(store), url, dir))
 }
 
+/// A fresh PostgreSQL store in a schema of its own on the server named by
+/// `FLOWGATE_TEST_POSTGRES_URL` (see [`pg_test_url`]); `None` without one.
+pub async fn make_pg_store() -> Option<(Arc<dyn Store>, String, PgSchemaGuard)> {
+    let (url, guard) = pg_test_url().await?;
+    let store = flowgate::store::postgres::PgStore::open(&url, true, 8)
+        .await
+        .unwrap();
+    Some((Arc::new(store), url, guard))
+}
+
 store_suite!(sqlite, make_sqlite_store);
+store_suite!(postgres, make_pg_store);
 
 // ---------------------------------------------------------------------------
 // Builders and assertions shared by the checks.
