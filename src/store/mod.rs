@@ -1,10 +1,14 @@
-//! The storage interface the whole server goes through, and its SQLite
-//! implementation. Each aggregate has a narrow trait; [`Store`] bundles them.
-//! Operations that must be atomic (consume a code, revoke a family) are
-//! single trait methods, so each backend can make them so its own way.
+//! The storage interface the whole server goes through, and its SQLite and
+//! PostgreSQL implementations. Each aggregate has a narrow trait; [`Store`]
+//! bundles them. Operations that must be atomic (consume a code, revoke a
+//! family) are single trait methods, so each backend can make them so its
+//! own way.
 
 pub mod changes;
+pub(crate) mod codec;
+pub mod postgres;
 pub mod sqlite;
+pub(crate) mod writer;
 
 pub use changes::Change;
 
@@ -182,32 +186,33 @@ pub trait Store:
     }
 }
 
-/// Default size of a PostgreSQL connection pool.
+/// Connections a PostgreSQL store opened by [`open`] may use.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 
 /// Opens the store named by a database URL, running migrations unless
-/// `migrate` is false.
+/// `migrate` is false; a PostgreSQL store gets
+/// [`DEFAULT_MAX_CONNECTIONS`] connections.
 pub async fn open(url: &str, migrate: bool) -> StoreResult<Arc<dyn Store>> {
     open_with(url, migrate, DEFAULT_MAX_CONNECTIONS).await
 }
 
-/// [`open`] with a pool of at most `max_connections` (PostgreSQL).
+/// Opens the store named by a database URL (`sqlite:` or `postgres:` /
+/// `postgresql:`), running migrations unless `migrate` is false. SQLite
+/// has fixed pools and ignores `max_connections`.
 pub async fn open_with(
     url: &str,
     migrate: bool,
     max_connections: u32,
 ) -> StoreResult<Arc<dyn Store>> {
-    let _ = max_connections;
     if url.starts_with("sqlite:") {
         let store = sqlite::SqliteStore::open(url, migrate).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Err(StoreError::Unavailable(
-            "PostgreSQL support is not built yet; use a sqlite:// URL".into(),
-        ))
+        let store = postgres::PgStore::open(url, migrate, max_connections).await?;
+        Ok(Arc::new(store))
     } else {
         Err(StoreError::Unavailable(format!(
-            "unsupported database URL (expected sqlite://PATH): {}",
+            "unsupported database URL (expected sqlite://PATH or postgres://...): {}",
             redact_url(url)
         )))
     }

@@ -13,6 +13,7 @@ mod demo;
 mod gateway;
 mod implicit;
 mod introspection;
+mod pg;
 mod refresh;
 mod server;
 mod store_suite;

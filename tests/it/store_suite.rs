@@ -2,17 +2,26 @@
 //! `Arc<dyn Store>`, so each backend runs the very same contracts.
 //!
 //! To run the suite against another backend, write a factory
-//! `async fn make_xxx_store() -> (Arc<dyn Store>, Guard)` that returns an
-//! empty, migrated store (the guard keeps its resources alive until the test
-//! ends) and add `store_suite!(xxx, make_xxx_store);` at the bottom of this
-//! file. Each check becomes one `#[tokio::test]` in module `xxx`.
+//! `async fn make_xxx_store() -> Option<(Arc<dyn Store>, String, Guard)>`
+//! that returns an empty, migrated store, the URL that opens the same
+//! database again (for the checks that need two stores, like two server
+//! nodes), and a guard that keeps its resources alive until the test ends;
+//! or `None` when the backend is not available here (the tests then pass
+//! without checking anything). Add `store_suite!(xxx, make_xxx_store);` at
+//! the bottom of this file. Each check becomes one `#[tokio::test]` in
+//! module `xxx`.
 
+mod grants;
 mod records;
+mod services;
 mod tokens;
 
+pub use grants::*;
 pub use records::*;
+pub use services::*;
 pub use tokens::*;
 
+use crate::pg::{PgSchemaGuard, pg_test_url};
 use flowgate::crypto::{Digest, random_secret};
 use flowgate::domain::{
     AccessToken, AuthCode, AuthMethod, Client, ClientSpec, GrantType, Lifetime, RefreshCount,
@@ -20,41 +29,69 @@ use flowgate::domain::{
 };
 use flowgate::store::{Store, StoreError, StoreResult};
 use std::fmt::Debug;
+use std::future::Future;
 use std::sync::Arc;
 
 /// Expands to one `#[tokio::test]` per check, in a module named `$backend`,
-/// each against a fresh store from `$make`.
+/// each against a fresh store from `$make`. Checks of the second list also
+/// get a second store on the same database.
 macro_rules! store_suite {
     ($backend:ident, $make:path) => {
         store_suite!(@tests $backend, $make;
-            check_client_crud,
-            check_client_name_version_is_unique_ignoring_case,
-            check_update_missing_client_is_not_found,
-            check_delete_client_cascades_to_tokens_and_codes,
-            check_scope_crud,
-            check_user_crud,
-            check_delete_user_removes_their_tokens,
-            check_concurrent_access_token_inserts,
-            check_failed_access_token_insert_is_isolated_and_atomic,
-            check_revoke_access_token_once,
-            check_list_access_tokens_filters_and_pages,
-            check_refresh_token_round_trip,
-            check_revoke_grant,
-            check_purge_expired_in_bounded_batches,
-            check_purge_revoked_after_retention,
-            check_audit_append_and_list,
-            check_ping_and_close,
+            [
+                check_client_crud,
+                check_client_name_version_is_unique_ignoring_case,
+                check_update_missing_client_is_not_found,
+                check_delete_client_cascades_to_tokens_and_codes,
+                check_scope_crud,
+                check_user_crud,
+                check_delete_user_removes_their_tokens,
+                check_service_crud,
+                check_service_path_is_unique,
+                check_session_round_trip,
+                check_concurrent_access_token_inserts,
+                check_failed_access_token_insert_is_isolated_and_atomic,
+                check_revoke_access_token_once,
+                check_list_access_tokens_filters_and_pages,
+                check_refresh_token_round_trip,
+                check_revoke_grant,
+                check_auth_code_round_trip,
+                check_consume_auth_code_once_under_concurrency,
+                check_rotate_refresh_token_once_under_concurrency,
+                check_purge_expired_in_bounded_batches,
+                check_purge_revoked_after_retention,
+                check_audit_append_and_list,
+                check_ping_and_close,
+            ];
+            [
+                check_one_time_steps_across_two_stores,
+                check_revocation_never_misses_a_rotation,
+            ]
         );
     };
-    (@tests $backend:ident, $make:path; $($check:ident),* $(,)?) => {
+    (@tests $backend:ident, $make:path; [$($check:ident),* $(,)?]; [$($pair:ident),* $(,)?]) => {
         mod $backend {
             #[allow(unused_imports)]
             use super::*;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $check() {
-                    let (store, _guard) = $make().await;
+                    let Some((store, _url, _guard)) = $make().await else {
+                        return;
+                    };
                     super::$check(store.clone()).await;
+                    store.close().await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $pair() {
+                    let Some((store, url, _guard)) = $make().await else {
+                        return;
+                    };
+                    let second = flowgate::store::open(&url, false).await.unwrap();
+                    super::$pair(store.clone(), second.clone()).await;
+                    second.close().await;
                     store.close().await;
                 }
             )*
@@ -63,16 +100,27 @@ macro_rules! store_suite {
 }
 
 /// A fresh SQLite store in a temporary directory, kept alive by the guard.
-pub async fn make_sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
+pub async fn make_sqlite_store() -> Option<(Arc<dyn Store>, String, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = flowgate::store::sqlite::SqliteStore::open(&url, true)
         .await
         .unwrap();
-    (Arc::new(store), dir)
+    Some((Arc::new(store), url, dir))
+}
+
+/// A fresh PostgreSQL store in a schema of its own on the server named by
+/// `FLOWGATE_TEST_POSTGRES_URL` (see [`pg_test_url`]); `None` without one.
+pub async fn make_pg_store() -> Option<(Arc<dyn Store>, String, PgSchemaGuard)> {
+    let (url, guard) = pg_test_url().await?;
+    let store = flowgate::store::postgres::PgStore::open(&url, true, 8)
+        .await
+        .unwrap();
+    Some((Arc::new(store), url, guard))
 }
 
 store_suite!(sqlite, make_sqlite_store);
+store_suite!(postgres, make_pg_store);
 
 // ---------------------------------------------------------------------------
 // Builders and assertions shared by the checks.
@@ -239,4 +287,36 @@ pub async fn insert_concurrently(
 
 pub fn ids(tokens: &[AccessToken]) -> Vec<TokenId> {
     tokens.iter().map(|t| t.id).collect()
+}
+
+/// Runs `f(i)` for each `i` in `0..n`, each in its own task, all released
+/// at once; returns the results in order.
+pub async fn race<T, F, Fut>(n: usize, f: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (barrier, work) = (barrier.clone(), f(i));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                work.await
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
+/// The index of the only `true`, failing unless there is exactly one.
+pub fn only_winner(results: &[bool]) -> usize {
+    let winners: Vec<usize> = (0..results.len()).filter(|&i| results[i]).collect();
+    assert_eq!(winners.len(), 1, "exactly one call must win: {results:?}");
+    winners[0]
 }

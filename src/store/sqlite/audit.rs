@@ -1,11 +1,12 @@
 //! Audit events in SQLite.
 
-use super::writer::Op;
-use super::{SqliteStore, from_json, map_err, page_size};
+use super::{SqliteStore, map_err};
 use crate::domain::{AuditEvent, AuditFilter, NewAuditEvent, UnixTime};
+use crate::store::codec::{self, page_size};
+use crate::store::writer::Op;
 use crate::store::{AuditStore, StoreResult};
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
 #[async_trait]
 impl AuditStore for SqliteStore {
@@ -28,20 +29,12 @@ impl AuditStore for SqliteStore {
             .push_bind(page_size(f.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(f.offset));
-        let rows = q.build().fetch_all(&self.read).await.map_err(map_err)?;
-        rows.iter()
-            .map(|row| {
-                let detail: String = row.try_get("detail").map_err(map_err)?;
-                Ok(AuditEvent {
-                    id: row.try_get("id").map_err(map_err)?,
-                    at: row.try_get("at").map_err(map_err)?,
-                    actor: row.try_get("actor").map_err(map_err)?,
-                    action: row.try_get("action").map_err(map_err)?,
-                    target: row.try_get("target").map_err(map_err)?,
-                    outcome: row.try_get("outcome").map_err(map_err)?,
-                    detail: from_json(&detail)?,
-                })
-            })
+        q.build()
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(codec::audit_event)
             .collect()
     }
 }

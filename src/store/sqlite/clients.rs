@@ -1,85 +1,14 @@
 //! Clients in SQLite.
 
-use super::{SqliteStore, from_json, map_err, page_size, to_json};
-use crate::crypto::Digest;
-use crate::domain::{AuthMethod, Client, ClientSpec, GrantType, Lifetime, RefreshCount, ScopeSet};
+use super::{SqliteStore, map_err};
+use crate::domain::Client;
+use crate::store::codec::{self, client_conflict, grant_names, page_size, to_json};
 use crate::store::{ClientStore, StoreError, StoreResult};
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 const COLUMNS: &str = "id, name, version, description, auth_method, secret_hash, previous_secret_hash, \
     previous_secret_until, redirect_uris, grant_types, scope, access_token_lifetime, refresh_count, active, \
     created_at, updated_at";
-
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Internal(format!("corrupt client row: {what}"))
-}
-
-fn from_row(row: &SqliteRow) -> StoreResult<Client> {
-    let auth: String = row.try_get("auth_method").map_err(map_err)?;
-    let grants: Vec<String> = from_json(row.try_get("grant_types").map_err(map_err)?)?;
-    let scope: String = row.try_get("scope").map_err(map_err)?;
-    let secret: Option<Vec<u8>> = row.try_get("secret_hash").map_err(map_err)?;
-    let previous: Option<Vec<u8>> = row.try_get("previous_secret_hash").map_err(map_err)?;
-    let previous_until: Option<i64> = row.try_get("previous_secret_until").map_err(map_err)?;
-    let spec = ClientSpec {
-        name: row.try_get("name").map_err(map_err)?,
-        version: row.try_get("version").map_err(map_err)?,
-        description: row.try_get("description").map_err(map_err)?,
-        auth_method: AuthMethod::parse(&auth).ok_or_else(|| corrupt("auth_method"))?,
-        redirect_uris: from_json(row.try_get("redirect_uris").map_err(map_err)?)?,
-        grant_types: grants
-            .iter()
-            .map(|g| GrantType::parse(g).ok_or_else(|| corrupt("grant_types")))
-            .collect::<StoreResult<_>>()?,
-        scopes: ScopeSet::parse(&scope).map_err(|_| corrupt("scope"))?,
-        access_token_lifetime: Lifetime::from_option(
-            row.try_get("access_token_lifetime").map_err(map_err)?,
-        )
-        .map_err(|_| corrupt("access_token_lifetime"))?,
-        refresh_count: RefreshCount::from_i64(row.try_get("refresh_count").map_err(map_err)?)
-            .map_err(|_| corrupt("refresh_count"))?,
-        active: row.try_get("active").map_err(map_err)?,
-    };
-    Ok(Client {
-        id: row.try_get("id").map_err(map_err)?,
-        spec,
-        secret: secret
-            .as_deref()
-            .map(|b| Digest::from_slice(b).ok_or_else(|| corrupt("secret_hash")))
-            .transpose()?,
-        previous_secret: match (previous, previous_until) {
-            (Some(b), Some(until)) => Some((
-                Digest::from_slice(&b).ok_or_else(|| corrupt("previous_secret_hash"))?,
-                until,
-            )),
-            _ => None,
-        },
-        created_at: row.try_get("created_at").map_err(map_err)?,
-        updated_at: row.try_get("updated_at").map_err(map_err)?,
-    })
-}
-
-fn grant_names(c: &Client) -> String {
-    to_json(
-        &c.spec
-            .grant_types
-            .iter()
-            .map(|g| g.as_str())
-            .collect::<Vec<_>>(),
-    )
-}
-
-fn name_conflict(e: StoreError, c: &Client) -> StoreError {
-    match e {
-        StoreError::Conflict(_) => StoreError::Conflict(format!(
-            "a client named \"{}\" version \"{}\" already exists",
-            c.spec.name, c.spec.version
-        )),
-        e => e,
-    }
-}
 
 #[async_trait]
 impl ClientStore for SqliteStore {
@@ -107,7 +36,7 @@ impl ClientStore for SqliteStore {
         .execute(&self.write)
         .await
         .map_err(map_err)
-        .map_err(|e| name_conflict(e, c))?;
+        .map_err(|e| client_conflict(e, c))?;
         Ok(())
     }
 
@@ -118,7 +47,7 @@ impl ClientStore for SqliteStore {
             .await
             .map_err(map_err)?
             .as_ref()
-            .map(from_row)
+            .map(codec::client)
             .transpose()
     }
 
@@ -132,7 +61,7 @@ impl ClientStore for SqliteStore {
         .await
         .map_err(map_err)?
         .iter()
-        .map(from_row)
+        .map(codec::client)
         .collect()
     }
 
@@ -162,7 +91,7 @@ impl ClientStore for SqliteStore {
         .execute(&self.write)
         .await
         .map_err(map_err)
-        .map_err(|e| name_conflict(e, c))?;
+        .map_err(|e| client_conflict(e, c))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

@@ -2,62 +2,13 @@
 //! (consuming a code, rotating a refresh token) are conditional updates, so
 //! of two concurrent requests exactly one wins.
 
-use super::tokens::{corrupt, digest, scope, token_id};
 use super::writer::insert_tokens;
 use super::{SqliteStore, map_err};
 use crate::domain::{AccessToken, AuthCode, RefreshToken, TokenId, UnixTime};
+use crate::store::codec::{self, token_id};
 use crate::store::{GrantStore, StoreResult};
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
-
-fn optional_id(row: &SqliteRow, col: &str) -> StoreResult<Option<TokenId>> {
-    let bytes: Option<Vec<u8>> = row.try_get(col).map_err(map_err)?;
-    bytes
-        .map(|b| TokenId::from_slice(&b).ok_or_else(|| corrupt(col)))
-        .transpose()
-}
-
-fn refresh_from_row(row: &SqliteRow) -> StoreResult<RefreshToken> {
-    let successor = match (
-        optional_id(row, "successor_id")?,
-        optional_id(row, "successor_access_id")?,
-    ) {
-        (Some(r), Some(a)) => Some((r, a)),
-        _ => None,
-    };
-    Ok(RefreshToken {
-        id: token_id(row)?,
-        hash: digest(row, "token_hash")?,
-        client_id: row.try_get("client_id").map_err(map_err)?,
-        username: row.try_get("username").map_err(map_err)?,
-        scope: scope(row)?,
-        grant_id: row.try_get("grant_id").map_err(map_err)?,
-        issued_at: row.try_get("issued_at").map_err(map_err)?,
-        expires_at: row.try_get("expires_at").map_err(map_err)?,
-        refreshes_left: row.try_get("refreshes_left").map_err(map_err)?,
-        rotated_at: row.try_get("rotated_at").map_err(map_err)?,
-        successor,
-        revoked_at: row.try_get("revoked_at").map_err(map_err)?,
-    })
-}
-
-fn code_from_row(row: &SqliteRow) -> StoreResult<AuthCode> {
-    Ok(AuthCode {
-        id: token_id(row)?,
-        hash: digest(row, "code_hash")?,
-        client_id: row.try_get("client_id").map_err(map_err)?,
-        username: row.try_get("username").map_err(map_err)?,
-        redirect_uri: row.try_get("redirect_uri").map_err(map_err)?,
-        scope: scope(row)?,
-        code_challenge: row.try_get("code_challenge").map_err(map_err)?,
-        code_challenge_method: row.try_get("code_challenge_method").map_err(map_err)?,
-        grant_id: row.try_get("grant_id").map_err(map_err)?,
-        issued_at: row.try_get("issued_at").map_err(map_err)?,
-        expires_at: row.try_get("expires_at").map_err(map_err)?,
-        consumed_at: row.try_get("consumed_at").map_err(map_err)?,
-    })
-}
+use sqlx::SqliteConnection;
 
 async fn insert_refresh(conn: &mut SqliteConnection, t: &RefreshToken) -> StoreResult<()> {
     sqlx::query(
@@ -98,7 +49,7 @@ impl GrantStore for SqliteStore {
             .await
             .map_err(map_err)?
             .as_ref()
-            .map(refresh_from_row)
+            .map(codec::refresh_token)
             .transpose()
     }
 
@@ -155,7 +106,7 @@ impl GrantStore for SqliteStore {
             .await
             .map_err(map_err)?
             .as_ref()
-            .map(code_from_row)
+            .map(codec::auth_code)
             .transpose()
     }
 

@@ -1,6 +1,7 @@
 //! SQLite implementation of [`Store`]: WAL mode, foreign keys on, a pool of
 //! readers and a single writer connection. Access tokens and audit events go
-//! through the [`writer`] task, which commits concurrent inserts together.
+//! through the group-commit [`Writer`] task, which commits concurrent
+//! inserts together.
 
 mod audit;
 mod clients;
@@ -12,6 +13,7 @@ mod tokens;
 mod users;
 mod writer;
 
+use super::writer::Writer;
 use super::{Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use sqlx::SqlitePool;
@@ -23,7 +25,7 @@ use std::time::Duration;
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
-    writer: writer::Writer,
+    writer: Writer,
 }
 
 impl SqliteStore {
@@ -74,7 +76,7 @@ impl SqliteStore {
                 .await
                 .map_err(map_err)?
         };
-        let writer = writer::Writer::start(write.clone());
+        let writer = Writer::start(writer::SqliteSink(write.clone()));
         Ok(SqliteStore {
             read,
             write,
@@ -101,36 +103,4 @@ impl Store for SqliteStore {
 }
 
 /// Maps a sqlx error to the store's vocabulary.
-pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
-    match e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(db.message().to_owned())
-        }
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
-        sqlx::Error::RowNotFound => StoreError::NotFound,
-        e @ (sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::WorkerCrashed) => StoreError::Unavailable(e.to_string()),
-        e => StoreError::Internal(e.to_string()),
-    }
-}
-
-/// Decodes a JSON text column.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
-    serde_json::from_str(s).map_err(|e| StoreError::Internal(format!("bad JSON column: {e}")))
-}
-
-/// Encodes a value for a JSON text column.
-pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
-}
-
-/// Clamps a requested page size to what one query may return.
-pub(crate) fn page_size(limit: u32) -> i64 {
-    if limit == 0 {
-        100
-    } else {
-        i64::from(limit.min(1000))
-    }
-}
+pub(crate) use super::codec::map_sqlx as map_err;

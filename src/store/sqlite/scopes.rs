@@ -1,20 +1,10 @@
 //! Scopes in SQLite.
 
-use super::{SqliteStore, from_json, map_err, to_json};
+use super::{SqliteStore, map_err};
 use crate::domain::Scope;
+use crate::store::codec::{self, conflict_as, to_json};
 use crate::store::{ScopeStore, StoreError, StoreResult};
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
-
-fn from_row(row: &SqliteRow) -> StoreResult<Scope> {
-    Ok(Scope {
-        name: row.try_get("name").map_err(map_err)?,
-        description: row.try_get("description").map_err(map_err)?,
-        services: from_json(row.try_get("services").map_err(map_err)?)?,
-        created_at: row.try_get("created_at").map_err(map_err)?,
-    })
-}
 
 #[async_trait]
 impl ScopeStore for SqliteStore {
@@ -29,12 +19,7 @@ impl ScopeStore for SqliteStore {
         .execute(&self.write)
         .await
         .map_err(map_err)
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                StoreError::Conflict(format!("scope \"{}\" already exists", s.name))
-            }
-            e => e,
-        })?;
+        .map_err(|e| conflict_as(e, || format!("scope \"{}\" already exists", s.name)))?;
         Ok(())
     }
 
@@ -45,7 +30,7 @@ impl ScopeStore for SqliteStore {
             .await
             .map_err(map_err)?
             .as_ref()
-            .map(from_row)
+            .map(codec::scope)
             .transpose()
     }
 
@@ -55,7 +40,7 @@ impl ScopeStore for SqliteStore {
             .await
             .map_err(map_err)?
             .iter()
-            .map(from_row)
+            .map(codec::scope)
             .collect()
     }
 

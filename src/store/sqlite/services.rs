@@ -1,22 +1,10 @@
 //! Services in SQLite.
 
-use super::{SqliteStore, from_json, map_err, to_json};
+use super::{SqliteStore, map_err};
 use crate::domain::Service;
+use crate::store::codec::{self, conflict_as, to_json};
 use crate::store::{ServiceStore, StoreError, StoreResult};
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
-
-fn from_row(row: &SqliteRow) -> StoreResult<Service> {
-    let spec: String = row.try_get("spec").map_err(map_err)?;
-    Ok(Service {
-        path: row.try_get("path").map_err(map_err)?,
-        description: row.try_get("description").map_err(map_err)?,
-        kind: from_json(&spec)?,
-        created_at: row.try_get("created_at").map_err(map_err)?,
-        updated_at: row.try_get("updated_at").map_err(map_err)?,
-    })
-}
 
 #[async_trait]
 impl ServiceStore for SqliteStore {
@@ -30,10 +18,7 @@ impl ServiceStore for SqliteStore {
             .execute(&self.write)
             .await
             .map_err(map_err)
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("service \"{}\" already exists", s.path)),
-                e => e,
-            })?;
+            .map_err(|e| conflict_as(e, || format!("service \"{}\" already exists", s.path)))?;
         Ok(())
     }
 
@@ -44,7 +29,7 @@ impl ServiceStore for SqliteStore {
             .await
             .map_err(map_err)?
             .as_ref()
-            .map(from_row)
+            .map(codec::service)
             .transpose()
     }
 
@@ -54,7 +39,7 @@ impl ServiceStore for SqliteStore {
             .await
             .map_err(map_err)?
             .iter()
-            .map(from_row)
+            .map(codec::service)
             .collect()
     }
 

@@ -1,51 +1,12 @@
 //! Tokens and authorization codes in SQLite.
 
-use super::writer::Op;
-use super::{SqliteStore, map_err, page_size};
-use crate::crypto::Digest;
-use crate::domain::{AccessToken, GrantType, ScopeSet, TokenFilter, TokenId, TokenState, UnixTime};
-use crate::store::{StoreError, StoreResult, TokenStore};
+use super::{SqliteStore, map_err};
+use crate::domain::{AccessToken, TokenFilter, TokenId, TokenState, UnixTime};
+use crate::store::codec::{self, REVOKED_RETENTION, page_size, token_id};
+use crate::store::writer::Op;
+use crate::store::{StoreResult, TokenStore};
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
-
-/// Revoked tokens that never expire are kept this long for the record.
-const REVOKED_RETENTION: i64 = 7 * 24 * 3600;
-
-pub(super) fn corrupt(what: &str) -> StoreError {
-    StoreError::Internal(format!("corrupt token row: {what}"))
-}
-
-pub(super) fn digest(row: &SqliteRow, col: &str) -> StoreResult<Digest> {
-    let bytes: Vec<u8> = row.try_get(col).map_err(map_err)?;
-    Digest::from_slice(&bytes).ok_or_else(|| corrupt(col))
-}
-
-pub(super) fn token_id(row: &SqliteRow) -> StoreResult<TokenId> {
-    let bytes: Vec<u8> = row.try_get("id").map_err(map_err)?;
-    TokenId::from_slice(&bytes).ok_or_else(|| corrupt("id"))
-}
-
-pub(super) fn scope(row: &SqliteRow) -> StoreResult<ScopeSet> {
-    let s: String = row.try_get("scope").map_err(map_err)?;
-    ScopeSet::parse(&s).map_err(|_| corrupt("scope"))
-}
-
-pub(super) fn access_from_row(row: &SqliteRow) -> StoreResult<AccessToken> {
-    let grant: String = row.try_get("grant_type").map_err(map_err)?;
-    Ok(AccessToken {
-        id: token_id(row)?,
-        hash: digest(row, "token_hash")?,
-        client_id: row.try_get("client_id").map_err(map_err)?,
-        username: row.try_get("username").map_err(map_err)?,
-        scope: scope(row)?,
-        grant_type: GrantType::parse(&grant).ok_or_else(|| corrupt("grant_type"))?,
-        grant_id: row.try_get("grant_id").map_err(map_err)?,
-        issued_at: row.try_get("issued_at").map_err(map_err)?,
-        expires_at: row.try_get("expires_at").map_err(map_err)?,
-        revoked_at: row.try_get("revoked_at").map_err(map_err)?,
-    })
-}
+use sqlx::{QueryBuilder, Sqlite};
 
 #[async_trait]
 impl TokenStore for SqliteStore {
@@ -60,7 +21,7 @@ impl TokenStore for SqliteStore {
             .await
             .map_err(map_err)?
             .as_ref()
-            .map(access_from_row)
+            .map(codec::access_token)
             .transpose()
     }
 
@@ -100,7 +61,7 @@ impl TokenStore for SqliteStore {
             .await
             .map_err(map_err)?
             .iter()
-            .map(access_from_row)
+            .map(codec::access_token)
             .collect()
     }
 

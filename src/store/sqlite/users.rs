@@ -1,21 +1,10 @@
 //! Users in SQLite.
 
-use super::{SqliteStore, map_err, page_size};
+use super::{SqliteStore, map_err};
 use crate::domain::User;
+use crate::store::codec::{self, conflict_as, page_size};
 use crate::store::{StoreError, StoreResult, UserStore};
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
-
-fn from_row(row: &SqliteRow) -> StoreResult<User> {
-    Ok(User {
-        username: row.try_get("username").map_err(map_err)?,
-        password_hash: row.try_get("password_hash").map_err(map_err)?,
-        admin: row.try_get("admin").map_err(map_err)?,
-        created_at: row.try_get("created_at").map_err(map_err)?,
-        updated_at: row.try_get("updated_at").map_err(map_err)?,
-    })
-}
 
 #[async_trait]
 impl UserStore for SqliteStore {
@@ -31,10 +20,7 @@ impl UserStore for SqliteStore {
         .execute(&self.write)
         .await
         .map_err(map_err)
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => StoreError::Conflict(format!("user \"{}\" already exists", u.username)),
-            e => e,
-        })?;
+        .map_err(|e| conflict_as(e, || format!("user \"{}\" already exists", u.username)))?;
         Ok(())
     }
 
@@ -45,7 +31,7 @@ impl UserStore for SqliteStore {
             .await
             .map_err(map_err)?
             .as_ref()
-            .map(from_row)
+            .map(codec::user)
             .transpose()
     }
 
@@ -57,7 +43,7 @@ impl UserStore for SqliteStore {
             .await
             .map_err(map_err)?
             .iter()
-            .map(from_row)
+            .map(codec::user)
             .collect()
     }
 
