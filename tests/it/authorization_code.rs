@@ -3,6 +3,7 @@
 //! redemption at the token endpoint. The `oauth2`
 //! crate is the client app for the happy paths; raw requests for errors.
 
+use crate::support::on_both_backends;
 use crate::support::{REDIRECT_URI, TestClient, TestServer, assert_oauth_error};
 use crate::user_agent::{Browser, Flow, PASSWORD, USER, authorize_url, oauth_app};
 use oauth2::{
@@ -65,35 +66,38 @@ async fn code_flow(
     assert_eq!(info["username"], USER, "{info}");
 }
 
-#[tokio::test]
-async fn code_with_pkce_s256_confidential_client_rfc7636_4_6() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    code_flow(&s, &c, challenge, verifier).await;
-    s.stop().await;
+on_both_backends! {
+    async fn code_with_pkce_s256_confidential_client_rfc7636_4_6() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        code_flow(&s, &c, challenge, verifier).await;
+        s.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn code_with_pkce_plain_public_client_rfc7636_4_6() {
-    let (s, c) = setup(
-        json!({ "grant_types": ["authorization_code"], "token_endpoint_auth_method": "none" }),
-    )
-    .await;
-    assert!(c.secret.is_none());
-    let (challenge, verifier) = PkceCodeChallenge::new_random_plain();
-    code_flow(&s, &c, challenge, verifier).await;
-    s.stop().await;
+on_both_backends! {
+    async fn code_with_pkce_plain_public_client_rfc7636_4_6() {
+        let (s, c) = setup(
+            json!({ "grant_types": ["authorization_code"], "token_endpoint_auth_method": "none" }),
+        )
+        .await;
+        assert!(c.secret.is_none());
+        let (challenge, verifier) = PkceCodeChallenge::new_random_plain();
+        code_flow(&s, &c, challenge, verifier).await;
+        s.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn code_with_pkce_s256_public_client_rfc7636_4_6() {
-    let (s, c) = setup(
-        json!({ "grant_types": ["authorization_code"], "token_endpoint_auth_method": "none" }),
-    )
-    .await;
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    code_flow(&s, &c, challenge, verifier).await;
-    s.stop().await;
+on_both_backends! {
+    async fn code_with_pkce_s256_public_client_rfc7636_4_6() {
+        let (s, c) = setup(
+            json!({ "grant_types": ["authorization_code"], "token_endpoint_auth_method": "none" }),
+        )
+        .await;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        code_flow(&s, &c, challenge, verifier).await;
+        s.stop().await;
+    }
 }
 
 /// The error redirect for a code request with `params` (plus client_id,
@@ -123,271 +127,286 @@ async fn authorize_error(s: &TestServer, client_id: &str, params: &[(&str, &str)
     assert!(cb.fragment.is_empty(), "{:?}", cb.url);
 }
 
-#[tokio::test]
-async fn code_challenge_without_method_means_plain_rfc7636_4_3() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let code = code_for(&s, &c, &[("code_challenge", VERIFIER)]).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT_URI),
-        ("code_verifier", VERIFIER),
-    ];
-    assert_eq!(token_request(&s, &c, &form).await.status(), 200);
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn public_client_without_code_challenge_is_invalid_request_rfc7636_4_4_1() {
-    let (s, c) = setup(
-        json!({ "grant_types": ["authorization_code"], "token_endpoint_auth_method": "none" }),
-    )
-    .await;
-    authorize_error(&s, &c.id, &[("response_type", "code")], "invalid_request").await;
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn unsupported_code_challenge_method_is_invalid_request_rfc7636_4_4_1() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    for method in ["S512", "s256", "none"] {
-        let p = [
-            ("response_type", "code"),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", method),
+on_both_backends! {
+    async fn code_challenge_without_method_means_plain_rfc7636_4_3() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        let code = code_for(&s, &c, &[("code_challenge", VERIFIER)]).await;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
         ];
-        authorize_error(&s, &c.id, &p, "invalid_request").await;
+        assert_eq!(token_request(&s, &c, &form).await.status(), 200);
+        s.stop().await;
     }
-    s.stop().await;
 }
 
-#[tokio::test]
-async fn malformed_code_challenge_is_invalid_request_rfc7636_4_2() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let short = &CHALLENGE[..42];
-    let bad_char = format!("{}+", &CHALLENGE[..43]);
-    let long = "a".repeat(129);
-    for challenge in [short, bad_char.as_str(), long.as_str()] {
-        let p = [
-            ("response_type", "code"),
-            ("code_challenge", challenge),
+on_both_backends! {
+    async fn public_client_without_code_challenge_is_invalid_request_rfc7636_4_4_1() {
+        let (s, c) = setup(
+            json!({ "grant_types": ["authorization_code"], "token_endpoint_auth_method": "none" }),
+        )
+        .await;
+        authorize_error(&s, &c.id, &[("response_type", "code")], "invalid_request").await;
+        s.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn unsupported_code_challenge_method_is_invalid_request_rfc7636_4_4_1() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        for method in ["S512", "s256", "none"] {
+            let p = [
+                ("response_type", "code"),
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", method),
+            ];
+            authorize_error(&s, &c.id, &p, "invalid_request").await;
+        }
+        s.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn malformed_code_challenge_is_invalid_request_rfc7636_4_2() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        let short = &CHALLENGE[..42];
+        let bad_char = format!("{}+", &CHALLENGE[..43]);
+        let long = "a".repeat(129);
+        for challenge in [short, bad_char.as_str(), long.as_str()] {
+            let p = [
+                ("response_type", "code"),
+                ("code_challenge", challenge),
+                ("code_challenge_method", "S256"),
+            ];
+            authorize_error(&s, &c.id, &p, "invalid_request").await;
+        }
+        let method_only = [("response_type", "code"), ("code_challenge_method", "S256")];
+        authorize_error(&s, &c.id, &method_only, "invalid_request").await;
+        s.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn expired_code_is_invalid_grant_rfc6749_4_1_2() {
+        let s = TestServer::start_with(|config| config.settings.auth_code_lifetime = 1).await;
+        s.user(USER, PASSWORD).await;
+        let c = s
+            .client(json!({ "grant_types": ["authorization_code"] }))
+            .await;
+        let code = code_for(&s, &c, &[]).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+        ];
+        assert_oauth_error(token_request(&s, &c, &form).await, 400, "invalid_grant").await;
+        s.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn wrong_or_missing_code_verifier_is_invalid_grant_rfc7636_4_6() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        let pkce = [
+            ("code_challenge", CHALLENGE),
             ("code_challenge_method", "S256"),
         ];
-        authorize_error(&s, &c.id, &p, "invalid_request").await;
-    }
-    let method_only = [("response_type", "code"), ("code_challenge_method", "S256")];
-    authorize_error(&s, &c.id, &method_only, "invalid_request").await;
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn expired_code_is_invalid_grant_rfc6749_4_1_2() {
-    let s = TestServer::start_with(|config| config.settings.auth_code_lifetime = 1).await;
-    s.user(USER, PASSWORD).await;
-    let c = s
-        .client(json!({ "grant_types": ["authorization_code"] }))
-        .await;
-    let code = code_for(&s, &c, &[]).await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT_URI),
-    ];
-    assert_oauth_error(token_request(&s, &c, &form).await, 400, "invalid_grant").await;
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn wrong_or_missing_code_verifier_is_invalid_grant_rfc7636_4_6() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let pkce = [
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-    ];
-    let wrong = VERIFIER.replace('d', "e");
-    for verifier in [Some(wrong.as_str()), Some(CHALLENGE), None] {
+        let wrong = VERIFIER.replace('d', "e");
+        for verifier in [Some(wrong.as_str()), Some(CHALLENGE), None] {
+            let code = code_for(&s, &c, &pkce).await;
+            let mut form = vec![
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT_URI),
+            ];
+            form.extend(verifier.map(|v| ("code_verifier", v)));
+            let r = token_request(&s, &c, &form).await;
+            assert_oauth_error(r, 400, "invalid_grant").await;
+        }
+        // The right verifier works (the RFC 7636 appendix B pair).
         let code = code_for(&s, &c, &pkce).await;
-        let mut form = vec![
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ];
+        assert_eq!(token_request(&s, &c, &form).await.status(), 200);
+        s.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn code_verifier_without_challenge_is_invalid_grant_rfc9700_4_8_2() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        let code = code_for(&s, &c, &[]).await;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ];
+        assert_oauth_error(token_request(&s, &c, &form).await, 400, "invalid_grant").await;
+        // Without a verifier, a confidential client's code without PKCE works.
+        let code = code_for(&s, &c, &[]).await;
+        let form = [
             ("grant_type", "authorization_code"),
             ("code", &code),
             ("redirect_uri", REDIRECT_URI),
         ];
-        form.extend(verifier.map(|v| ("code_verifier", v)));
-        let r = token_request(&s, &c, &form).await;
-        assert_oauth_error(r, 400, "invalid_grant").await;
+        assert_eq!(token_request(&s, &c, &form).await.status(), 200);
+        s.stop().await;
     }
-    // The right verifier works (the RFC 7636 appendix B pair).
-    let code = code_for(&s, &c, &pkce).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT_URI),
-        ("code_verifier", VERIFIER),
-    ];
-    assert_eq!(token_request(&s, &c, &form).await.status(), 200);
-    s.stop().await;
 }
 
-#[tokio::test]
-async fn code_verifier_without_challenge_is_invalid_grant_rfc9700_4_8_2() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let code = code_for(&s, &c, &[]).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT_URI),
-        ("code_verifier", VERIFIER),
-    ];
-    assert_oauth_error(token_request(&s, &c, &form).await, 400, "invalid_grant").await;
-    // Without a verifier, a confidential client's code without PKCE works.
-    let code = code_for(&s, &c, &[]).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT_URI),
-    ];
-    assert_eq!(token_request(&s, &c, &form).await.status(), 200);
-    s.stop().await;
+on_both_backends! {
+    async fn missing_response_type_is_invalid_request_rfc6749_4_1_2_1() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        authorize_error(&s, &c.id, &[], "invalid_request").await;
+        s.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn missing_response_type_is_invalid_request_rfc6749_4_1_2_1() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    authorize_error(&s, &c.id, &[], "invalid_request").await;
-    s.stop().await;
+on_both_backends! {
+    async fn unknown_response_type_is_unsupported_response_type_rfc6749_4_1_2_1() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        for t in ["id_token", "code token", "CODE"] {
+            authorize_error(
+                &s,
+                &c.id,
+                &[("response_type", t)],
+                "unsupported_response_type",
+            )
+            .await;
+        }
+        s.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn unknown_response_type_is_unsupported_response_type_rfc6749_4_1_2_1() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    for t in ["id_token", "code token", "CODE"] {
+on_both_backends! {
+    async fn client_without_the_code_grant_is_unauthorized_client_rfc6749_4_1_2_1() {
+        let (s, c) = setup(json!({ "grant_types": ["implicit"] })).await;
         authorize_error(
             &s,
             &c.id,
-            &[("response_type", t)],
-            "unsupported_response_type",
+            &[("response_type", "code")],
+            "unauthorized_client",
         )
         .await;
+        s.stop().await;
     }
-    s.stop().await;
 }
 
-#[tokio::test]
-async fn client_without_the_code_grant_is_unauthorized_client_rfc6749_4_1_2_1() {
-    let (s, c) = setup(json!({ "grant_types": ["implicit"] })).await;
-    authorize_error(
-        &s,
-        &c.id,
-        &[("response_type", "code")],
-        "unauthorized_client",
-    )
-    .await;
-    s.stop().await;
+on_both_backends! {
+    async fn scope_not_allowed_is_invalid_scope_rfc6749_4_1_2_1() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"], "scope": "read" })).await;
+        for scope in ["write", "read profile", "nonexistent"] {
+            authorize_error(
+                &s,
+                &c.id,
+                &[("response_type", "code"), ("scope", scope)],
+                "invalid_scope",
+            )
+            .await;
+        }
+        s.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn scope_not_allowed_is_invalid_scope_rfc6749_4_1_2_1() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"], "scope": "read" })).await;
-    for scope in ["write", "read profile", "nonexistent"] {
-        authorize_error(
-            &s,
-            &c.id,
-            &[("response_type", "code"), ("scope", scope)],
-            "invalid_scope",
+on_both_backends! {
+    async fn code_replay_is_invalid_grant_and_revokes_tokens_rfc6749_4_1_2() {
+        let (s, c) = setup(
+            json!({ "grant_types": ["authorization_code", "refresh_token"], "refresh_count": -1 }),
         )
         .await;
-    }
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn code_replay_is_invalid_grant_and_revokes_tokens_rfc6749_4_1_2() {
-    let (s, c) = setup(
-        json!({ "grant_types": ["authorization_code", "refresh_token"], "refresh_count": -1 }),
-    )
-    .await;
-    let code = code_for(&s, &c, &[]).await;
-    let first = redeem(&s, &c, &code).await;
-    let access = first["access_token"].as_str().unwrap();
-    let refresh = first["refresh_token"].as_str().unwrap();
-    assert_eq!(s.introspect(&c, access).await["active"], true);
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT_URI),
-    ];
-    assert_oauth_error(token_request(&s, &c, &form).await, 400, "invalid_grant").await;
-    assert_eq!(s.introspect(&c, access).await["active"], false);
-    assert_eq!(s.introspect(&c, refresh).await["active"], false);
-    let again = token_request(
-        &s,
-        &c,
-        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
-    )
-    .await;
-    assert_oauth_error(again, 400, "invalid_grant").await;
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn code_is_bound_to_its_client_rfc6749_4_1_3() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let other = s
-        .client(json!({ "grant_types": ["authorization_code"] }))
-        .await;
-    let code = code_for(&s, &c, &[]).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT_URI),
-    ];
-    assert_oauth_error(token_request(&s, &other, &form).await, 400, "invalid_grant").await;
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn redirect_uri_must_match_at_the_token_endpoint_rfc6749_4_1_3() {
-    let (s, c) = setup(json!({
-        "grant_types": ["authorization_code"],
-        "redirect_uris": [REDIRECT_URI, "https://app.example.com/other"],
-    }))
-    .await;
-    for sent in [
-        Some("https://app.example.com/other"),
-        Some("https://app.example.com/cb/"),
-        None,
-    ] {
         let code = code_for(&s, &c, &[]).await;
-        let mut form = vec![
+        let first = redeem(&s, &c, &code).await;
+        let access = first["access_token"].as_str().unwrap();
+        let refresh = first["refresh_token"].as_str().unwrap();
+        assert_eq!(s.introspect(&c, access).await["active"], true);
+        let form = [
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
         ];
-        form.extend(sent.map(|u| ("redirect_uri", u)));
         assert_oauth_error(token_request(&s, &c, &form).await, 400, "invalid_grant").await;
+        assert_eq!(s.introspect(&c, access).await["active"], false);
+        assert_eq!(s.introspect(&c, refresh).await["active"], false);
+        let again = token_request(
+            &s,
+            &c,
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        )
+        .await;
+        assert_oauth_error(again, 400, "invalid_grant").await;
+        s.stop().await;
     }
-    s.stop().await;
 }
 
-#[tokio::test]
-async fn redirect_uri_may_be_left_out_when_the_request_left_it_out_rfc6749_4_1_3() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let p = [
-        ("response_type", "code"),
-        ("client_id", c.id.as_str()),
-        ("state", "st"),
-    ];
-    let trip = Browser::new(&s)
-        .authorize(&authorize_url(&s, &p), &Flow::default())
+on_both_backends! {
+    async fn code_is_bound_to_its_client_rfc6749_4_1_3() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        let other = s
+            .client(json!({ "grant_types": ["authorization_code"] }))
+            .await;
+        let code = code_for(&s, &c, &[]).await;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+        ];
+        assert_oauth_error(token_request(&s, &other, &form).await, 400, "invalid_grant").await;
+        s.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn redirect_uri_must_match_at_the_token_endpoint_rfc6749_4_1_3() {
+        let (s, c) = setup(json!({
+            "grant_types": ["authorization_code"],
+            "redirect_uris": [REDIRECT_URI, "https://app.example.com/other"],
+        }))
         .await;
-    let cb = trip.callback();
-    assert_eq!(cb.target(), REDIRECT_URI);
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", cb.q("code").unwrap()),
-    ];
-    assert_eq!(token_request(&s, &c, &form).await.status(), 200);
-    s.stop().await;
+        for sent in [
+            Some("https://app.example.com/other"),
+            Some("https://app.example.com/cb/"),
+            None,
+        ] {
+            let code = code_for(&s, &c, &[]).await;
+            let mut form = vec![
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+            ];
+            form.extend(sent.map(|u| ("redirect_uri", u)));
+            assert_oauth_error(token_request(&s, &c, &form).await, 400, "invalid_grant").await;
+        }
+        s.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn redirect_uri_may_be_left_out_when_the_request_left_it_out_rfc6749_4_1_3() {
+        let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
+        let p = [
+            ("response_type", "code"),
+            ("client_id", c.id.as_str()),
+            ("state", "st"),
+        ];
+        let trip = Browser::new(&s)
+            .authorize(&authorize_url(&s, &p), &Flow::default())
+            .await;
+        let cb = trip.callback();
+        assert_eq!(cb.target(), REDIRECT_URI);
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", cb.q("code").unwrap()),
+        ];
+        assert_eq!(token_request(&s, &c, &form).await.status(), 200);
+        s.stop().await;
+    }
 }
 
 /// A token request authenticated as `c`: Basic for confidential clients,

@@ -13,18 +13,29 @@ use sqlx::{Connection, PgConnection};
 /// The variable naming the PostgreSQL server the tests may use.
 pub const URL_VAR: &str = "FLOWGATE_TEST_POSTGRES_URL";
 
+/// Whether PostgreSQL tests can run here: `FLOWGATE_TEST_POSTGRES_URL` is
+/// set. When it is not, says so (and panics when `CI=true`, where these
+/// tests must run).
+pub fn configured() -> bool {
+    if std::env::var(URL_VAR).is_ok() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{URL_VAR} must be set when CI=true: the PostgreSQL tests must run");
+    }
+    eprintln!("skipped: set {URL_VAR} (e.g. postgres://postgres@127.0.0.1:5432/test) to run");
+    false
+}
+
 /// A fresh, empty schema and a database URL whose connections have it as
 /// their `search_path`: flowgate's migrations and queries then all happen
 /// in it. `None`, after printing why, when `FLOWGATE_TEST_POSTGRES_URL` is
 /// unset; panics instead when `CI=true`, where these tests must run.
 pub async fn pg_test_url() -> Option<(String, PgSchemaGuard)> {
-    let Ok(base) = std::env::var(URL_VAR) else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{URL_VAR} must be set when CI=true: the PostgreSQL tests must run");
-        }
-        eprintln!("skipped: set {URL_VAR} (e.g. postgres://postgres@127.0.0.1:5432/test) to run");
+    if !configured() {
         return None;
-    };
+    }
+    let base = std::env::var(URL_VAR).ok()?;
     let schema = format!("fg_test_{}", flowgate::crypto::random_id());
     let mut conn = PgConnection::connect(&base)
         .await

@@ -4,6 +4,7 @@
 //! the code flow through the pages; the `oauth2` crate refreshes them.
 
 use crate::authorization_code::token_request;
+use crate::support::on_both_backends;
 use crate::support::{TestClient, TestServer, assert_oauth_error};
 use crate::user_agent::{Browser, Flow, PASSWORD, USER, oauth_app};
 use flowgate::config::Config;
@@ -83,248 +84,260 @@ async fn active(s: &TestServer, c: &TestClient, token: &str) -> bool {
     info["active"].as_bool().unwrap()
 }
 
-#[tokio::test]
-async fn refresh_count_zero_issues_no_refresh_token_design_3() {
-    let (s, c) = setup(0).await;
-    let t = tokens(&s, &c).await;
-    assert!(t.refresh_token().is_none());
-    assert!(active(&s, &c, t.access_token().secret()).await);
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn refresh_count_two_allows_exactly_two_refreshes_design_3() {
-    let (s, c) = setup(2).await;
-    let mut rt = refresh_of(&tokens(&s, &c).await);
-    for _ in 0..2 {
-        let next = refresh(&s, &c, &rt).await;
-        assert!(active(&s, &c, next.access_token().secret()).await);
-        rt = refresh_of(&next);
+on_both_backends! {
+    async fn refresh_count_zero_issues_no_refresh_token_design_3() {
+        let (s, c) = setup(0).await;
+        let t = tokens(&s, &c).await;
+        assert!(t.refresh_token().is_none());
+        assert!(active(&s, &c, t.access_token().secret()).await);
+        s.stop().await;
     }
-    let third = refresh_raw(&s, &c, &rt, None).await;
-    assert_oauth_error(third, 400, "invalid_grant").await;
-    s.stop().await;
 }
 
-#[tokio::test]
-async fn refresh_count_minus_one_is_unlimited_design_3() {
-    let (s, c) = setup(-1).await;
-    let mut rt = refresh_of(&tokens(&s, &c).await);
-    for _ in 0..8 {
-        rt = refresh_of(&refresh(&s, &c, &rt).await);
+on_both_backends! {
+    async fn refresh_count_two_allows_exactly_two_refreshes_design_3() {
+        let (s, c) = setup(2).await;
+        let mut rt = refresh_of(&tokens(&s, &c).await);
+        for _ in 0..2 {
+            let next = refresh(&s, &c, &rt).await;
+            assert!(active(&s, &c, next.access_token().secret()).await);
+            rt = refresh_of(&next);
+        }
+        let third = refresh_raw(&s, &c, &rt, None).await;
+        assert_oauth_error(third, 400, "invalid_grant").await;
+        s.stop().await;
     }
-    s.stop().await;
 }
 
-#[tokio::test]
-async fn each_refresh_rotates_and_reuse_revokes_the_family_rfc9700_4_14_2() {
-    let (s, c) = setup(-1).await;
-    let first = tokens(&s, &c).await;
-    let rt0 = refresh_of(&first);
-    assert!(rt0.starts_with("fgrt_"), "{rt0}");
-    let second = refresh(&s, &c, &rt0).await;
-    let rt1 = refresh_of(&second);
-    assert_ne!(rt1, rt0, "the refresh token rotates");
-    assert_ne!(
-        second.access_token().secret(),
-        first.access_token().secret()
-    );
-    assert_eq!(second.expires_in().unwrap().as_secs(), 3600);
-    let scopes: Vec<_> = second
-        .scopes()
-        .unwrap()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    assert_eq!(scopes, ["read", "write"]);
-    assert!(
-        !active(&s, &c, &rt0).await,
-        "a rotated-out token is not active"
-    );
-    let third = refresh(&s, &c, &rt1).await;
-    let rt2 = refresh_of(&third);
-    assert!(active(&s, &c, &rt2).await);
-    assert!(active(&s, &c, third.access_token().secret()).await);
+on_both_backends! {
+    async fn refresh_count_minus_one_is_unlimited_design_3() {
+        let (s, c) = setup(-1).await;
+        let mut rt = refresh_of(&tokens(&s, &c).await);
+        for _ in 0..8 {
+            rt = refresh_of(&refresh(&s, &c, &rt).await);
+        }
+        s.stop().await;
+    }
+}
 
-    // rt1 again: reuse. The grant family ends.
-    assert_oauth_error(refresh_raw(&s, &c, &rt1, None).await, 400, "invalid_grant").await;
-    for t in [
-        third.access_token().secret(),
-        second.access_token().secret(),
-        &rt2,
-    ] {
-        assert!(
-            !active(&s, &c, t).await,
-            "{t} must be revoked with its family"
+on_both_backends! {
+    async fn each_refresh_rotates_and_reuse_revokes_the_family_rfc9700_4_14_2() {
+        let (s, c) = setup(-1).await;
+        let first = tokens(&s, &c).await;
+        let rt0 = refresh_of(&first);
+        assert!(rt0.starts_with("fgrt_"), "{rt0}");
+        let second = refresh(&s, &c, &rt0).await;
+        let rt1 = refresh_of(&second);
+        assert_ne!(rt1, rt0, "the refresh token rotates");
+        assert_ne!(
+            second.access_token().secret(),
+            first.access_token().secret()
         );
+        assert_eq!(second.expires_in().unwrap().as_secs(), 3600);
+        let scopes: Vec<_> = second
+            .scopes()
+            .unwrap()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(scopes, ["read", "write"]);
+        assert!(
+            !active(&s, &c, &rt0).await,
+            "a rotated-out token is not active"
+        );
+        let third = refresh(&s, &c, &rt1).await;
+        let rt2 = refresh_of(&third);
+        assert!(active(&s, &c, &rt2).await);
+        assert!(active(&s, &c, third.access_token().secret()).await);
+
+        // rt1 again: reuse. The grant family ends.
+        assert_oauth_error(refresh_raw(&s, &c, &rt1, None).await, 400, "invalid_grant").await;
+        for t in [
+            third.access_token().secret(),
+            second.access_token().secret(),
+            &rt2,
+        ] {
+            assert!(
+                !active(&s, &c, t).await,
+                "{t} must be revoked with its family"
+            );
+        }
+        assert_oauth_error(refresh_raw(&s, &c, &rt2, None).await, 400, "invalid_grant").await;
+        assert_oauth_error(refresh_raw(&s, &c, &rt0, None).await, 400, "invalid_grant").await;
+        s.stop().await;
     }
-    assert_oauth_error(refresh_raw(&s, &c, &rt2, None).await, 400, "invalid_grant").await;
-    assert_oauth_error(refresh_raw(&s, &c, &rt0, None).await, 400, "invalid_grant").await;
-    s.stop().await;
 }
 
-#[tokio::test]
-async fn reuse_within_the_grace_period_returns_the_same_successor_design_3() {
-    let (s, c) = setup_with(|config| config.settings.refresh_grace = 30, -1).await;
-    let rt0 = refresh_of(&tokens(&s, &c).await);
-    let r = refresh_raw(&s, &c, &rt0, None).await;
-    assert_eq!(r.status(), 200);
-    let first: serde_json::Value = r.json().await.unwrap();
-    let r = refresh_raw(&s, &c, &rt0, None).await;
-    assert_eq!(r.status(), 200, "within the grace period");
-    let again: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(
-        again["access_token"], first["access_token"],
-        "{first} {again}"
-    );
-    assert_eq!(
-        again["refresh_token"], first["refresh_token"],
-        "{first} {again}"
-    );
-    assert_eq!(again["scope"], "read write");
-    assert_eq!(again["token_type"], "Bearer");
-    let access = first["access_token"].as_str().unwrap();
-    let rt1 = first["refresh_token"].as_str().unwrap();
-    assert!(active(&s, &c, access).await);
-    assert!(active(&s, &c, rt1).await);
-    // The successor goes on working.
-    assert_ne!(refresh_of(&refresh(&s, &c, rt1).await), rt1);
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn refresh_may_narrow_the_scope_never_widen_it_rfc6749_6() {
-    let (s, c) = setup(-1).await;
-    let rt0 = refresh_of(&tokens(&s, &c).await);
-    for wider in ["read write profile", "profile", "admin"] {
-        let r = refresh_raw(&s, &c, &rt0, Some(wider)).await;
-        assert_oauth_error(r, 400, "invalid_scope").await;
+on_both_backends! {
+    async fn reuse_within_the_grace_period_returns_the_same_successor_design_3() {
+        let (s, c) = setup_with(|config| config.settings.refresh_grace = 30, -1).await;
+        let rt0 = refresh_of(&tokens(&s, &c).await);
+        let r = refresh_raw(&s, &c, &rt0, None).await;
+        assert_eq!(r.status(), 200);
+        let first: serde_json::Value = r.json().await.unwrap();
+        let r = refresh_raw(&s, &c, &rt0, None).await;
+        assert_eq!(r.status(), 200, "within the grace period");
+        let again: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            again["access_token"], first["access_token"],
+            "{first} {again}"
+        );
+        assert_eq!(
+            again["refresh_token"], first["refresh_token"],
+            "{first} {again}"
+        );
+        assert_eq!(again["scope"], "read write");
+        assert_eq!(again["token_type"], "Bearer");
+        let access = first["access_token"].as_str().unwrap();
+        let rt1 = first["refresh_token"].as_str().unwrap();
+        assert!(active(&s, &c, access).await);
+        assert!(active(&s, &c, rt1).await);
+        // The successor goes on working.
+        assert_ne!(refresh_of(&refresh(&s, &c, rt1).await), rt1);
+        s.stop().await;
     }
-    // The refused requests used nothing up: rt0 is still the current token.
-    let narrow = oauth_app(&s, &c)
-        .exchange_refresh_token(&RefreshToken::new(rt0.clone()))
-        .add_scope(Scope::new("read".into()))
-        .request_async(&s.http)
-        .await
-        .unwrap();
-    let scopes: Vec<_> = narrow
-        .scopes()
-        .unwrap()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    assert_eq!(scopes, ["read"]);
-    assert_eq!(
-        s.introspect(&c, narrow.access_token().secret()).await["scope"],
-        "read"
-    );
-    // The new refresh token keeps the original scope (§6).
-    let rt1 = refresh_of(&narrow);
-    assert_eq!(s.introspect(&c, &rt1).await["scope"], "read write");
-    let full = refresh(&s, &c, &rt1).await;
-    assert_eq!(
-        s.introspect(&c, full.access_token().secret()).await["scope"],
-        "read write"
-    );
-    s.stop().await;
 }
 
-#[tokio::test]
-async fn revoking_a_refresh_token_ends_its_family_rfc7009_2_1() {
-    let (s, c) = setup(-1).await;
-    let first = tokens(&s, &c).await;
-    let second = refresh(&s, &c, &refresh_of(&first)).await;
-    let rt1 = refresh_of(&second);
-    let r = s
-        .post_basic(&s.revoke_url(), &c, &[("token", rt1.as_str())])
-        .await;
-    assert_eq!(r.status(), 200);
-    for t in [
-        first.access_token().secret(),
-        second.access_token().secret(),
-        &rt1,
-    ] {
-        assert!(!active(&s, &c, t).await, "{t}");
+on_both_backends! {
+    async fn refresh_may_narrow_the_scope_never_widen_it_rfc6749_6() {
+        let (s, c) = setup(-1).await;
+        let rt0 = refresh_of(&tokens(&s, &c).await);
+        for wider in ["read write profile", "profile", "admin"] {
+            let r = refresh_raw(&s, &c, &rt0, Some(wider)).await;
+            assert_oauth_error(r, 400, "invalid_scope").await;
+        }
+        // The refused requests used nothing up: rt0 is still the current token.
+        let narrow = oauth_app(&s, &c)
+            .exchange_refresh_token(&RefreshToken::new(rt0.clone()))
+            .add_scope(Scope::new("read".into()))
+            .request_async(&s.http)
+            .await
+            .unwrap();
+        let scopes: Vec<_> = narrow
+            .scopes()
+            .unwrap()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(scopes, ["read"]);
+        assert_eq!(
+            s.introspect(&c, narrow.access_token().secret()).await["scope"],
+            "read"
+        );
+        // The new refresh token keeps the original scope (§6).
+        let rt1 = refresh_of(&narrow);
+        assert_eq!(s.introspect(&c, &rt1).await["scope"], "read write");
+        let full = refresh(&s, &c, &rt1).await;
+        assert_eq!(
+            s.introspect(&c, full.access_token().secret()).await["scope"],
+            "read write"
+        );
+        s.stop().await;
     }
-    assert_oauth_error(refresh_raw(&s, &c, &rt1, None).await, 400, "invalid_grant").await;
-    s.stop().await;
 }
 
-#[tokio::test]
-async fn refresh_by_a_deactivated_client_is_invalid_client_rfc6749_5_2() {
-    let (s, c) = setup(-1).await;
-    let rt = refresh_of(&tokens(&s, &c).await);
-    let off = ClientInput {
-        active: Some(false),
-        ..ClientInput::default()
-    };
-    s.app.update_client("test", &c.id, off).await.unwrap();
-    assert_oauth_error(refresh_raw(&s, &c, &rt, None).await, 401, "invalid_client").await;
-    s.stop().await;
+on_both_backends! {
+    async fn revoking_a_refresh_token_ends_its_family_rfc7009_2_1() {
+        let (s, c) = setup(-1).await;
+        let first = tokens(&s, &c).await;
+        let second = refresh(&s, &c, &refresh_of(&first)).await;
+        let rt1 = refresh_of(&second);
+        let r = s
+            .post_basic(&s.revoke_url(), &c, &[("token", rt1.as_str())])
+            .await;
+        assert_eq!(r.status(), 200);
+        for t in [
+            first.access_token().secret(),
+            second.access_token().secret(),
+            &rt1,
+        ] {
+            assert!(!active(&s, &c, t).await, "{t}");
+        }
+        assert_oauth_error(refresh_raw(&s, &c, &rt1, None).await, 400, "invalid_grant").await;
+        s.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn refresh_for_a_deleted_user_is_invalid_grant_rfc6749_5_2() {
-    let (s, c) = setup(-1).await;
-    let rt = refresh_of(&tokens(&s, &c).await);
-    s.app.delete_user("test", USER).await.unwrap();
-    assert_oauth_error(refresh_raw(&s, &c, &rt, None).await, 400, "invalid_grant").await;
-    s.stop().await;
+on_both_backends! {
+    async fn refresh_by_a_deactivated_client_is_invalid_client_rfc6749_5_2() {
+        let (s, c) = setup(-1).await;
+        let rt = refresh_of(&tokens(&s, &c).await);
+        let off = ClientInput {
+            active: Some(false),
+            ..ClientInput::default()
+        };
+        s.app.update_client("test", &c.id, off).await.unwrap();
+        assert_oauth_error(refresh_raw(&s, &c, &rt, None).await, 401, "invalid_client").await;
+        s.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn refresh_token_is_bound_to_its_client_rfc6749_6() {
-    let (s, c) = setup(-1).await;
-    let other = s
-        .client(
-            json!({ "grant_types": ["authorization_code", "refresh_token"], "refresh_count": -1 }),
+on_both_backends! {
+    async fn refresh_for_a_deleted_user_is_invalid_grant_rfc6749_5_2() {
+        let (s, c) = setup(-1).await;
+        let rt = refresh_of(&tokens(&s, &c).await);
+        s.app.delete_user("test", USER).await.unwrap();
+        assert_oauth_error(refresh_raw(&s, &c, &rt, None).await, 400, "invalid_grant").await;
+        s.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn refresh_token_is_bound_to_its_client_rfc6749_6() {
+        let (s, c) = setup(-1).await;
+        let other = s
+            .client(
+                json!({ "grant_types": ["authorization_code", "refresh_token"], "refresh_count": -1 }),
+            )
+            .await;
+        let rt = refresh_of(&tokens(&s, &c).await);
+        assert_oauth_error(
+            refresh_raw(&s, &other, &rt, None).await,
+            400,
+            "invalid_grant",
         )
         .await;
-    let rt = refresh_of(&tokens(&s, &c).await);
-    assert_oauth_error(
-        refresh_raw(&s, &other, &rt, None).await,
-        400,
-        "invalid_grant",
-    )
-    .await;
-    s.stop().await;
+        s.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn concurrent_double_refresh_rotates_once_rfc9700_4_14_2() {
-    let (s, c) = setup(-1).await;
-    for _ in 0..5 {
+on_both_backends! {
+    async fn concurrent_double_refresh_rotates_once_rfc9700_4_14_2() {
+        let (s, c) = setup(-1).await;
+        for _ in 0..5 {
+            let rt = refresh_of(&tokens(&s, &c).await);
+            let (a, b) = tokio::join!(
+                refresh_raw(&s, &c, &rt, None),
+                refresh_raw(&s, &c, &rt, None)
+            );
+            let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+            statuses.sort_unstable();
+            assert_eq!(
+                statuses,
+                [200, 400],
+                "exactly one of two concurrent refreshes succeeds"
+            );
+            let loser = if a.status() == 400 { a } else { b };
+            assert_oauth_error(loser, 400, "invalid_grant").await;
+        }
+        s.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn concurrent_double_refresh_within_grace_gets_one_answer_twice_design_3() {
+        let (s, c) = setup_with(|config| config.settings.refresh_grace = 30, -1).await;
         let rt = refresh_of(&tokens(&s, &c).await);
         let (a, b) = tokio::join!(
             refresh_raw(&s, &c, &rt, None),
             refresh_raw(&s, &c, &rt, None)
         );
-        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
-        statuses.sort_unstable();
-        assert_eq!(
-            statuses,
-            [200, 400],
-            "exactly one of two concurrent refreshes succeeds"
-        );
-        let loser = if a.status() == 400 { a } else { b };
-        assert_oauth_error(loser, 400, "invalid_grant").await;
+        assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+        let a: serde_json::Value = a.json().await.unwrap();
+        let b: serde_json::Value = b.json().await.unwrap();
+        assert_eq!(a["access_token"], b["access_token"], "{a} {b}");
+        assert_eq!(a["refresh_token"], b["refresh_token"], "{a} {b}");
+        assert!(active(&s, &c, a["refresh_token"].as_str().unwrap()).await);
+        s.stop().await;
     }
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn concurrent_double_refresh_within_grace_gets_one_answer_twice_design_3() {
-    let (s, c) = setup_with(|config| config.settings.refresh_grace = 30, -1).await;
-    let rt = refresh_of(&tokens(&s, &c).await);
-    let (a, b) = tokio::join!(
-        refresh_raw(&s, &c, &rt, None),
-        refresh_raw(&s, &c, &rt, None)
-    );
-    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
-    let a: serde_json::Value = a.json().await.unwrap();
-    let b: serde_json::Value = b.json().await.unwrap();
-    assert_eq!(a["access_token"], b["access_token"], "{a} {b}");
-    assert_eq!(a["refresh_token"], b["refresh_token"], "{a} {b}");
-    assert!(active(&s, &c, a["refresh_token"].as_str().unwrap()).await);
-    s.stop().await;
 }

@@ -1,5 +1,6 @@
-//! A real flowgate on an ephemeral port with its own SQLite file, plus the
-//! fixtures and HTTP helpers the tests share.
+//! A real flowgate on an ephemeral port with a database of its own (a
+//! SQLite file, or a fresh PostgreSQL schema), plus the fixtures and HTTP
+//! helpers the tests share.
 
 use flowgate::app::App;
 use flowgate::config::{Config, ServeArgs};
@@ -16,8 +17,60 @@ pub struct TestServer {
     pub app: Arc<App>,
     pub http: reqwest::Client,
     server: Option<Server>,
-    _dir: TempDir,
+    _database: Database,
 }
+
+/// The database a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    /// The backend of the servers a test starts; SQLite unless the test
+    /// runs inside [`on_backend`].
+    static BACKEND: Backend;
+}
+
+/// Runs `test` with every [`TestServer`] it starts on `backend`.
+pub async fn on_backend<F: std::future::Future>(backend: Backend, test: F) -> F::Output {
+    BACKEND.scope(backend, test).await
+}
+
+/// What keeps a test server's database alive until the test ends.
+enum Database {
+    Sqlite { _dir: TempDir },
+    Postgres { _schema: crate::pg::PgSchemaGuard },
+}
+
+/// Declares each test twice, in a module named after it: `sqlite` and
+/// `postgres` (which skips, saying why, where no PostgreSQL is configured).
+/// The body is unchanged: the servers it starts use the module's backend.
+macro_rules! on_both_backends {
+    ($(#[$meta:meta])* async fn $name:ident() $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn test() $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::support::on_backend($crate::support::Backend::Sqlite, test()).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::pg::configured() {
+                    $crate::support::on_backend($crate::support::Backend::Postgres, test()).await
+                }
+            }
+        }
+    };
+}
+pub(crate) use on_both_backends;
 
 /// A registered client as the tests hold it.
 #[derive(Clone, Debug)]
@@ -34,12 +87,24 @@ impl TestServer {
 
     /// Starts a server after `adjust` has changed its configuration.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
+        let (database_url, database) = match BACKEND.try_with(|b| *b) {
+            Ok(Backend::Postgres) => {
+                let (url, guard) = crate::pg::pg_test_url()
+                    .await
+                    .expect("PostgreSQL is configured for this test");
+                (url, Database::Postgres { _schema: guard })
+            }
+            Ok(Backend::Sqlite) | Err(_) => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("fg.db").display());
+                (url, Database::Sqlite { _dir: dir })
+            }
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut config = Config::resolve(ServeArgs {
             listen: Some(addr),
-            database_url: Some(format!("sqlite://{}", dir.path().join("fg.db").display())),
+            database_url: Some(database_url),
             ..ServeArgs::default()
         })
         .unwrap();
@@ -73,7 +138,7 @@ impl TestServer {
             app,
             http,
             server: Some(server),
-            _dir: dir,
+            _database: database,
         }
     }
 

@@ -6,6 +6,7 @@
 
 mod audit;
 mod clients;
+mod feed;
 mod grants;
 mod scopes;
 mod services;
@@ -16,12 +17,13 @@ mod writer;
 
 use super::codec::map_sqlx;
 use super::writer::Writer;
-use super::{Store, StoreError, StoreResult, redact_url};
+use super::{Change, Store, StoreError, StoreResult, redact_url};
 use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
+use tokio::sync::{mpsc, watch};
 
 /// How long a request waits for a connection (or for a new one to be
 /// made) before the store reports itself unavailable.
@@ -31,6 +33,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct PgStore {
     pool: PgPool,
     writer: Writer,
+    /// Turns true when the store closes, ending the change feed.
+    closing: watch::Sender<bool>,
 }
 
 impl PgStore {
@@ -65,7 +69,11 @@ impl PgStore {
                 .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
         }
         let writer = Writer::start(writer::PgSink(pool.clone()));
-        Ok(PgStore { pool, writer })
+        Ok(PgStore {
+            pool,
+            writer,
+            closing: watch::Sender::new(false),
+        })
     }
 }
 
@@ -80,8 +88,17 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.closing.send_replace(true);
         self.writer.shutdown().await;
         self.pool.close().await;
+    }
+
+    async fn publish(&self, change: &Change) -> StoreResult<()> {
+        feed::publish(&self.pool, change).await
+    }
+
+    fn subscribe(&self) -> Option<mpsc::Receiver<Change>> {
+        Some(feed::subscribe(self.pool.clone(), self.closing.subscribe()))
     }
 }
 
