@@ -107,15 +107,20 @@ pub trait GrantStore: Send + Sync {
 
     async fn insert_auth_code(&self, code: &AuthCode) -> StoreResult<()>;
     async fn get_auth_code(&self, id: &TokenId) -> StoreResult<Option<AuthCode>>;
-    /// Marks a code used; `true` only for the one call that did it, so a
-    /// code redeemed twice at once yields one token set.
+    /// Marks a code used without redeeming it (a failed exchange burns the
+    /// code); `true` only for the one call that did it.
     async fn consume_auth_code(&self, id: &TokenId, now: UnixTime) -> StoreResult<bool>;
-    /// Stores the tokens a code was exchanged for, in one transaction.
-    async fn insert_code_tokens(
+    /// Marks code `code` used and stores the tokens it was exchanged for,
+    /// in one transaction; `false` (and nothing stored) when the code was
+    /// used already. A replay that sees the code used therefore also sees
+    /// its tokens, and can revoke them.
+    async fn redeem_auth_code(
         &self,
+        code: &TokenId,
+        now: UnixTime,
         access: &AccessToken,
         refresh: Option<&RefreshToken>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
 
     /// Exchanges refresh token `old` for `refresh` and `access`, atomically
     /// and only if `old` is still active (neither rotated nor revoked);

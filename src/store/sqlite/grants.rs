@@ -122,17 +122,31 @@ impl GrantStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn insert_code_tokens(
+    async fn redeem_auth_code(
         &self,
+        code: &TokenId,
+        now: UnixTime,
         access: &AccessToken,
         refresh: Option<&RefreshToken>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut tx = self.write.begin().await.map_err(map_err)?;
+        let done = sqlx::query(
+            "UPDATE auth_codes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL",
+        )
+        .bind(now)
+        .bind(&code.0[..])
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
         insert_tokens(&mut tx, &[access]).await?;
         if let Some(r) = refresh {
             insert_refresh(&mut tx, r).await?;
         }
-        tx.commit().await.map_err(map_err)
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
     }
 
     async fn rotate_refresh_token(

@@ -51,24 +51,60 @@ pub async fn check_auth_code_round_trip(store: Arc<dyn Store>) {
             .await,
     );
 
-    // The tokens a code is exchanged for are stored together or not at all.
+    // Redeeming marks the code used and stores its tokens together, or
+    // does nothing at all.
     let a = AccessToken {
         grant_id: Some(c.grant_id.clone()),
         ..access("c1", Some("alice"), t, Some(t + 3600))
     };
     let r = refresh("c1", Some("alice"), &c.grant_id, t);
-    store.insert_code_tokens(&a, Some(&r)).await.unwrap();
+    let unsaved = access("c1", Some("alice"), t, Some(t + 3600));
+    let taken = refresh("c1", Some("alice"), &c.grant_id, t);
+    store.insert_refresh_token(&taken).await.unwrap();
+    assert_conflict(
+        store
+            .redeem_auth_code(&c.id, t + 1, &unsaved, Some(&taken))
+            .await,
+    );
+    assert_eq!(store.get_access_token(&unsaved.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .get_auth_code(&c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .consumed_at,
+        None
+    );
+
+    assert!(
+        store
+            .redeem_auth_code(&c.id, t + 1, &a, Some(&r))
+            .await
+            .unwrap()
+    );
     assert_eq!(store.get_access_token(&a.id).await.unwrap(), Some(a));
     assert_eq!(
         store.get_refresh_token(&r.id).await.unwrap(),
         Some(r.clone())
     );
-    let lone = access("c1", Some("alice"), t, Some(t + 3600));
-    store.insert_code_tokens(&lone, None).await.unwrap();
-    assert_eq!(store.get_access_token(&lone.id).await.unwrap(), Some(lone));
-    let unsaved = access("c1", Some("alice"), t, Some(t + 3600));
-    assert_conflict(store.insert_code_tokens(&unsaved, Some(&r)).await);
-    assert_eq!(store.get_access_token(&unsaved.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .get_auth_code(&c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .consumed_at,
+        Some(t + 1)
+    );
+    let again = access("c1", Some("alice"), t, Some(t + 3600));
+    assert!(
+        !store
+            .redeem_auth_code(&c.id, t + 2, &again, None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.get_access_token(&again.id).await.unwrap(), None);
 }
 
 pub async fn check_consume_auth_code_once_under_concurrency(store: Arc<dyn Store>) {
@@ -95,6 +131,23 @@ pub async fn check_consume_auth_code_once_under_concurrency(store: Arc<dyn Store
     assert!(!store.consume_auth_code(&c.id, t + 100).await.unwrap());
     assert!(!store.consume_auth_code(&TokenId::new(), t).await.unwrap());
     assert_eq!(store.get_auth_code(&c.id).await.unwrap(), Some(consumed));
+
+    // Redeemed at once by many: one token set is stored, the others none.
+    let c2 = code("c1", "alice", t, t + 600);
+    store.insert_auth_code(&c2).await.unwrap();
+    let tokens: Vec<AccessToken> = (0..RACERS)
+        .map(|_| access("c1", Some("alice"), t, Some(t + 3600)))
+        .collect();
+    let results = race(RACERS, |i| {
+        let (store, id, token) = (store.clone(), c2.id, tokens[i].clone());
+        async move { store.redeem_auth_code(&id, t, &token, None).await.unwrap() }
+    })
+    .await;
+    let winner = only_winner(&results);
+    for (i, token) in tokens.iter().enumerate() {
+        let stored = store.get_access_token(&token.id).await.unwrap();
+        assert_eq!(stored.is_some(), i == winner);
+    }
 }
 
 pub async fn check_rotate_refresh_token_once_under_concurrency(store: Arc<dyn Store>) {
