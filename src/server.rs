@@ -29,6 +29,8 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     #[error("cannot prepare the store: {0}")]
     Bootstrap(#[from] crate::domain::DomainError),
+    #[error("cannot prepare the store: {0} (--no-migrate is set: run `flowgate migrate` first)")]
+    NotMigrated(crate::domain::DomainError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -62,7 +64,11 @@ impl Server {
         .await?;
         let app = Arc::new(App::new(store, config.settings.clone()));
         app.follow_changes();
-        app.ensure_admin_scope().await?;
+        let unmigrated = |e| match config.migrate {
+            true => StartError::Bootstrap(e),
+            false => StartError::NotMigrated(e),
+        };
+        app.ensure_admin_scope().await.map_err(unmigrated)?;
         if let Some(generated) = app.ensure_admin_user(config.admin_password.clone()).await? {
             // Shown once, on the terminal only, never in the log stream.
             println!(

@@ -434,3 +434,29 @@ fn command_line_definition_passes_clap_debug_asserts() {
     use clap::CommandFactory;
     flowgate::cli::Cli::command().debug_assert();
 }
+
+#[test]
+fn migrate_prepares_a_database_that_serve_no_migrate_then_uses() {
+    let db = Db::new();
+    let serve = |db: &Db| {
+        db.command(&["serve", "--no-migrate", "--listen", "127.0.0.1:0"])
+            .args(["--database-url", &db.url])
+            .env("FLOWGATE_ADMIN_PASSWORD", "an-admin-password")
+            .output()
+            .unwrap()
+    };
+    let refused: Run = serve(&db).into();
+    assert_eq!(refused.code, 1);
+    let said = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(said.contains("run `flowgate migrate` first"), "{said}");
+
+    let migrated = db.run(&["migrate"]).ok();
+    assert!(migrated.stdout.contains("the schema is up to date"));
+    db.run(&["migrate"]).ok();
+    db.run(&["scope", "create", "read", "--description", "Read"])
+        .ok();
+    assert_eq!(
+        db.run(&["scope", "list", "--json"]).ok().json()[0]["name"],
+        "read"
+    );
+}
