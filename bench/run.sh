@@ -64,7 +64,8 @@ YAML
 # Starts a node on database $1 at port $2 (extra flags after), waits until ready.
 start_node() {
   local db="$1" port="$2"; shift 2
-  "$BIN" serve --listen "127.0.0.1:$port" --database-url "$db" --log warn "$@" >>"$WORK/server.log" 2>&1 &
+  # A rate limit far above the load keeps the limiter on the measured path.
+  "$BIN" serve --listen "127.0.0.1:$port" --database-url "$db" --log warn --rate-limit 100000000 "$@" >>"$WORK/server.log" 2>&1 &
   SERVERS+=($!)
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done
   echo "node on port $port did not start" >&2; cat "$WORK/server.log" >&2; exit 1

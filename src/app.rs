@@ -38,6 +38,10 @@ pub struct Settings {
     pub session_lifetime: i64,
     /// Branding of the login and permissions pages.
     pub pages: PageSettings,
+    /// Rate limits and sign-in backoff.
+    pub limits: crate::limits::LimitSettings,
+    /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Title, logo, header and footer of the login and permissions pages.
@@ -80,6 +84,8 @@ impl Default for Settings {
             refresh_grace: 0,
             session_lifetime: 8 * 3600,
             pages: PageSettings::default(),
+            limits: crate::limits::LimitSettings::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -90,6 +96,8 @@ pub struct App {
     pub settings: Settings,
     /// The protected-service gateway: its HTTP client and its caches.
     pub gateway: crate::gateway::Gateway,
+    /// Rate limits and sign-in backoff of this process.
+    pub limiter: crate::limits::Limiter,
     clients: Cache<String, Arc<Client>>,
     tokens: Cache<TokenId, Arc<AccessToken>>,
     scopes: Snapshot<BTreeMap<String, Scope>>,
@@ -113,6 +121,7 @@ impl App {
                 .build(),
             scopes: Snapshot::new(ttl),
             gateway: crate::gateway::Gateway::new(ttl),
+            limiter: crate::limits::Limiter::new(&settings.limits),
             store,
             settings,
             generation: AtomicU64::new(0),
@@ -240,6 +249,20 @@ impl App {
                 app.drop_cached(&change);
             }
         });
+    }
+
+    /// Counts a request refused by a limit in the metrics, and in the audit
+    /// log once a minute per limited key.
+    pub async fn refused(&self, endpoint: &'static str, limited: &crate::limits::Limited) {
+        metrics::counter!("flowgate_rate_limited_total", "endpoint" => endpoint).increment(1);
+        if self.limiter.first_report(&limited.key) {
+            tracing::warn!(endpoint, key = %limited.key, "rate limit reached");
+            self.audit(
+                NewAuditEvent::failure(limited.key.clone(), "rate_limit", None)
+                    .with_detail(serde_json::json!({ "endpoint": endpoint })),
+            )
+            .await;
+        }
     }
 
     /// Records audit events; a failure to record is logged, not fatal.

@@ -99,6 +99,24 @@ pub struct ServeArgs {
     /// uses one writer and four readers).
     #[arg(long, env = "FLOWGATE_DATABASE_MAX_CONNECTIONS", value_name = "N")]
     pub database_max_connections: Option<u32>,
+    /// Requests per second per client id, and per source address, at the
+    /// token, introspection and revocation endpoints; 0 turns it off
+    /// [default: 200, bursts of twice that].
+    #[arg(long, env = "FLOWGATE_RATE_LIMIT", value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Sign-in attempts per minute per source address (login page and
+    /// console); 0 turns it off [default: 30].
+    #[arg(long, env = "FLOWGATE_LOGIN_RATE_LIMIT", value_name = "N")]
+    pub login_rate_limit: Option<u32>,
+    /// A proxy (address or CIDR) whose X-Forwarded-For and
+    /// X-Forwarded-Proto are believed; repeat or comma-separate for several.
+    #[arg(
+        long = "trusted-proxy",
+        env = "FLOWGATE_TRUSTED_PROXIES",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The TOML file: the same options, all optional.
@@ -126,6 +144,9 @@ struct FileConfig {
     demo: Option<bool>,
     no_migrate: Option<bool>,
     database_max_connections: Option<u32>,
+    rate_limit: Option<u32>,
+    login_rate_limit: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Fully resolved configuration of a server.
@@ -252,6 +273,15 @@ impl Config {
                 "page-logo-url must be an https:// or data:image/ URL".into(),
             ));
         }
+        let proxies = if args.trusted_proxies.is_empty() {
+            file.trusted_proxies.clone().unwrap_or_default()
+        } else {
+            args.trusted_proxies.clone()
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| parse_proxy(p.trim()))
+            .collect::<Result<Vec<_>, _>>()?;
         let page_defaults = crate::app::PageSettings::default();
         let pages = crate::app::PageSettings {
             title: args
@@ -311,10 +341,32 @@ impl Config {
                 refresh_grace,
                 session_lifetime,
                 pages,
+                limits: crate::limits::LimitSettings {
+                    oauth_per_second: args
+                        .rate_limit
+                        .or(file.rate_limit)
+                        .unwrap_or(defaults.limits.oauth_per_second),
+                    logins_per_minute: args
+                        .login_rate_limit
+                        .or(file.login_rate_limit)
+                        .unwrap_or(defaults.limits.logins_per_minute),
+                },
+                trusted_proxies,
                 ..defaults
             },
         })
     }
+}
+
+/// A trusted proxy: an address (one host) or a network in CIDR notation.
+fn parse_proxy(s: &str) -> Result<ipnet::IpNet, ConfigError> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            ConfigError::Invalid(format!(
+                "trusted-proxy {s:?} is not an address or CIDR network"
+            ))
+        })
 }
 
 /// `http://` plus the listen address, with an unspecified IP replaced by

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod flow;
 pub mod gateway;
 pub mod janitor;
+pub mod limits;
 pub mod oauth;
 pub mod server;
 pub mod service;

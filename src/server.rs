@@ -101,11 +101,14 @@ impl Server {
         let router = web::router(app.clone(), config.max_body_bytes, config.demo);
         let mut shutdown = stopped;
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = shutdown.wait_for(|s| *s).await;
-                })
-                .await
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.wait_for(|s| *s).await;
+            })
+            .await
         });
         Ok(Server {
             addr,

@@ -74,6 +74,12 @@ fn presented(authorization: Option<&str>, params: &Params) -> Result<Presented, 
     })
 }
 
+/// The client id a request names (Basic or body), whether or not its
+/// credentials are right; for rate limiting.
+pub fn claimed_client_id(authorization: Option<&str>, params: &Params) -> Option<String> {
+    presented(authorization, params).ok().map(|p| p.client_id)
+}
+
 fn form_decode(s: &str) -> Option<String> {
     let plus: String = s.replace('+', " ");
     percent_encoding::percent_decode_str(&plus)

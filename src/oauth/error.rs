@@ -16,6 +16,9 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     ServerError,
     TemporarilyUnavailable,
+    /// Over a rate limit (429): `slow_down`, the token endpoint error of
+    /// the OAuth registry for a client that must wait (RFC 8628 §3.5).
+    SlowDown,
 }
 
 impl ErrorCode {
@@ -30,6 +33,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::SlowDown => "slow_down",
         }
     }
 
@@ -40,6 +44,7 @@ impl ErrorCode {
             ErrorCode::InvalidClient => 401,
             ErrorCode::ServerError => 500,
             ErrorCode::TemporarilyUnavailable => 503,
+            ErrorCode::SlowDown => 429,
             _ => 400,
         }
     }
@@ -50,6 +55,8 @@ impl ErrorCode {
 pub struct OAuthError {
     pub code: ErrorCode,
     pub description: Cow<'static, str>,
+    /// Seconds to wait before retrying (`Retry-After`), for `slow_down`.
+    pub retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -57,6 +64,7 @@ impl OAuthError {
         OAuthError {
             code,
             description: description.into(),
+            retry_after: None,
         }
     }
 
@@ -78,6 +86,18 @@ impl OAuthError {
 
     pub fn invalid_scope(d: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorCode::InvalidScope, d)
+    }
+
+    /// 429 `slow_down` for a request over a limit.
+    pub fn slow_down(limited: &crate::limits::Limited) -> Self {
+        let secs = limited.retry_after_secs();
+        OAuthError {
+            retry_after: Some(secs),
+            ..Self::new(
+                ErrorCode::SlowDown,
+                format!("too many requests; retry after {secs} seconds"),
+            )
+        }
     }
 }
 

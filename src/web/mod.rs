@@ -8,6 +8,7 @@ pub mod oauth;
 pub mod ops;
 pub mod pages;
 pub mod reply;
+pub mod source;
 
 use crate::app::App;
 use crate::oauth::metadata::{
@@ -50,6 +51,7 @@ pub fn router(app: Arc<App>, max_body_bytes: usize, demo: bool) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn_with_state(app.clone(), source::source))
         .layer(CatchPanicLayer::custom(|_| internal_error()))
         .layer(
             // The span names the path only: a query string could carry a

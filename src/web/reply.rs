@@ -59,6 +59,11 @@ impl IntoResponse for OAuthReply {
             error_description: &description,
         };
         let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = self.error.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.error.code == ErrorCode::InvalidClient {
             // RFC 6749 §5.2: 401 with a challenge for the scheme the client
             // can use; Basic is the only HTTP scheme for client secrets.

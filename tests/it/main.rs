@@ -13,6 +13,7 @@ mod demo;
 mod gateway;
 mod implicit;
 mod introspection;
+mod limits;
 mod pg;
 mod refresh;
 mod server;

@@ -15,7 +15,13 @@ pub async fn grant(
     scope: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let scope = app.requested_scope(client, scope).await?;
-    let Some(user) = app.authenticate_user(username, password).await? else {
+    if let Err(limited) = app.limiter.check_login(None, username) {
+        app.refused("token", &limited).await;
+        return Err(OAuthError::slow_down(&limited));
+    }
+    let user = app.authenticate_user(username, password).await?;
+    app.limiter.login_result(username, user.is_some());
+    let Some(user) = user else {
         app.audit(
             NewAuditEvent::failure(format!("client:{}", client.id), "user.login", None)
                 .with_detail(serde_json::json!({ "grant_type": "password" })),

@@ -8,6 +8,8 @@ use crate::crypto::random_secret;
 use crate::domain::NewAuditEvent;
 use crate::oauth::session::csrf_matches;
 use crate::web::pages::{CSRF_FIELD, begin_session, check_credentials, error_page, html};
+use crate::web::source::Source;
+use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -83,7 +85,12 @@ async fn login_form(
 }
 
 /// `POST /admin/login`.
-async fn login(State(app): State<Arc<App>>, jar: CookieJar, body: Bytes) -> Response {
+async fn login(
+    State(app): State<Arc<App>>,
+    Extension(source): Extension<Source>,
+    jar: CookieJar,
+    body: Bytes,
+) -> Response {
     let form = super::Form::parse(&body);
     let expected = jar
         .get(LOGIN_CSRF_COOKIE)
@@ -102,7 +109,7 @@ async fn login(State(app): State<Arc<App>>, jar: CookieJar, body: Bytes) -> Resp
         let message = "Enter your user name and password.";
         return login_page(&app, jar, StatusCode::OK, &username, Some(message), None);
     }
-    let user = match check_credentials(&app, &username, &password, "console").await {
+    let user = match check_credentials(&app, &source, &username, &password, "console").await {
         Ok(u) => u,
         Err(page) => return page,
     };

@@ -15,6 +15,8 @@ use crate::oauth::Params;
 use crate::oauth::authorize::AuthorizationRequest;
 use crate::oauth::metadata::{AUTHORIZE_PATH, LOGIN_PATH, LOGOUT_PATH};
 use crate::oauth::session::csrf_matches;
+use crate::web::source::Source;
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -56,6 +58,7 @@ pub fn login_page(
 /// `POST /integration/rest/oAuth/login`.
 pub async fn login(
     State(app): State<Arc<App>>,
+    Extension(source): Extension<Source>,
     jar: CookieJar,
     headers: HeaderMap,
     body: Bytes,
@@ -95,7 +98,7 @@ pub async fn login(
             Some("Enter your user name and password."),
         );
     };
-    let user = match check_credentials(&app, username, password, "login").await {
+    let user = match check_credentials(&app, &source, username, password, "login").await {
         Ok(u) => u,
         Err(page) => return page,
     };

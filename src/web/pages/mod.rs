@@ -127,14 +127,30 @@ fn time_duration(secs: i64) -> cookie::time::Duration {
 /// audited and answers `Ok(None)`; a store failure answers the error page.
 pub async fn check_credentials(
     app: &App,
+    source: &super::source::Source,
     username: &str,
     password: &str,
     page: &'static str,
 ) -> Result<Option<crate::domain::User>, Response> {
-    match app
+    if let Err(limited) = app.limiter.check_login(source.ip, username) {
+        app.refused(page, &limited).await;
+        let secs = limited.retry_after_secs();
+        let mut r = error_page(
+            app,
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!("Too many sign-in attempts. Wait {secs} seconds, then try again."),
+        );
+        r.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, secs.into());
+        return Err(r);
+    }
+    let checked = app
         .authenticate_user(username, &crate::crypto::Secret::new(password))
-        .await
-    {
+        .await;
+    if let Ok(found) = &checked {
+        app.limiter.login_result(username, found.is_some());
+    }
+    match checked {
         Ok(Some(user)) => Ok(Some(user)),
         Ok(None) => {
             app.audit(
