@@ -105,7 +105,7 @@ pub struct ServeArgs {
     #[arg(long, env = "FLOWGATE_RATE_LIMIT", value_name = "N")]
     pub rate_limit: Option<u32>,
     /// Sign-in attempts per minute per source address (login page and
-    /// console); 0 turns it off [default: 30].
+    /// console); 0 turns it off [default: 300].
     #[arg(long, env = "FLOWGATE_LOGIN_RATE_LIMIT", value_name = "N")]
     pub login_rate_limit: Option<u32>,
     /// A proxy (address or CIDR) whose X-Forwarded-For and

@@ -26,7 +26,7 @@ impl Default for LimitSettings {
     fn default() -> Self {
         LimitSettings {
             oauth_per_second: 200,
-            logins_per_minute: 30,
+            logins_per_minute: 300,
         }
     }
 }
