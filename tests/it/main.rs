@@ -15,6 +15,7 @@ mod implicit;
 mod introspection;
 mod limits;
 mod pg;
+mod process;
 mod refresh;
 mod server;
 mod store_suite;
