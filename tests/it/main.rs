@@ -14,6 +14,7 @@ mod gateway;
 mod implicit;
 mod introspection;
 mod limits;
+mod multi_node;
 mod pg;
 mod process;
 mod refresh;
