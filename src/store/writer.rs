@@ -110,8 +110,20 @@ async fn run(sink: impl Sink, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        if !batch.is_empty() {
-            commit_batch(&sink, &mut batch).await;
+        if !batch.is_empty()
+            && let Some(reason) = commit_batch(&sink, &mut batch).await
+        {
+            // The writes that queued while this batch waited for the store
+            // would wait as long again for the same answer: fail them now.
+            while stop.is_none() {
+                match rx.try_recv() {
+                    Ok(Job::Write(_, done)) => {
+                        let _ = done.send(Err(StoreError::Unavailable(reason.clone())));
+                    }
+                    Ok(Job::Shutdown(done)) => stop = Some(done),
+                    Err(_) => break,
+                }
+            }
         }
         if let Some(done) = stop {
             let _ = done.send(());
@@ -121,14 +133,22 @@ async fn run(sink: impl Sink, mut rx: mpsc::Receiver<Job>) {
 }
 
 /// Writes the batch in one transaction. If that fails, retries each job in
-/// its own transaction so that one bad row fails only its own caller.
-async fn commit_batch(sink: &impl Sink, batch: &mut Batch) {
+/// its own transaction so that one bad row fails only its own caller;
+/// but if the store is unavailable, each retry would only wait for it
+/// again: every job fails at once, and the reason is returned.
+async fn commit_batch(sink: &impl Sink, batch: &mut Batch) -> Option<String> {
     let ops: Vec<&Op> = batch.iter().map(|(op, _)| op).collect();
     match sink.write_all(&ops).await {
         Ok(()) => {
             for (_, done) in batch.drain(..) {
                 let _ = done.send(Ok(()));
             }
+        }
+        Err(StoreError::Unavailable(reason)) => {
+            for (_, done) in batch.drain(..) {
+                let _ = done.send(Err(StoreError::Unavailable(reason.clone())));
+            }
+            return Some(reason);
         }
         Err(e) if batch.len() == 1 => {
             if let Some((_, done)) = batch.pop() {
@@ -141,4 +161,5 @@ async fn commit_batch(sink: &impl Sink, batch: &mut Batch) {
             }
         }
     }
+    None
 }

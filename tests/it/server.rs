@@ -1,10 +1,10 @@
 //! The server as an operator meets it: metadata (RFC 8414), health,
 //! readiness, metrics, first start and graceful shutdown of the binary.
 
+use crate::process::{spawn_serve, terminate};
 use crate::support::TestServer;
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -145,61 +145,6 @@ async fn unknown_paths_are_json_404() {
     s.stop().await;
 }
 
-/// A `flowgate serve` child on port 0, the address it bound read back from
-/// its JSON log (no guessed port another test could take), and the plain
-/// lines it printed before it was ready.
-struct Child {
-    process: std::process::Child,
-    addr: String,
-    printed: Vec<String>,
-}
-
-fn spawn_serve(dir: &std::path::Path, configure: impl FnOnce(&mut Command)) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowgate"));
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--log-json"])
-        .current_dir(dir)
-        .env_remove("FLOWGATE_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    configure(&mut cmd);
-    let mut process = cmd.spawn().unwrap();
-    let stdout = process.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut printed = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
-            if let Some(status) = process.try_wait().unwrap() {
-                panic!("flowgate exited with {status}: {printed:?}");
-            }
-            continue;
-        };
-        let listen = serde_json::from_str::<serde_json::Value>(&line)
-            .ok()
-            .and_then(|v| v["fields"]["listen"].as_str().map(str::to_owned));
-        match listen {
-            Some(addr) => {
-                return Child {
-                    process,
-                    addr,
-                    printed,
-                };
-            }
-            None => printed.push(line),
-        }
-    }
-    let _ = process.kill();
-    let _ = process.wait();
-    panic!("flowgate never logged its address: {printed:?}");
-}
-
 /// Status code of a plain GET (the async client needs a runtime).
 fn get_status(addr: &str, path: &str) -> u16 {
     use std::io::{Read, Write};
@@ -253,22 +198,6 @@ fn first_start_creates_database_and_prints_admin_password_once() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"admin\": true"));
-}
-
-fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "flowgate did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

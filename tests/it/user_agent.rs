@@ -199,14 +199,20 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(s: &TestServer) -> Browser {
+        Browser::at(&s.base, Arc::default())
+    }
+
+    /// A browser for the server at `base` keeping its cookies in `jar`;
+    /// browsers sharing a jar are one user agent (cookies ignore ports).
+    pub fn at(base: &str, jar: Arc<reqwest::cookie::Jar>) -> Browser {
         let http = reqwest::Client::builder()
-            .cookie_provider(Arc::new(reqwest::cookie::Jar::default()))
+            .cookie_provider(jar)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         Browser {
             http,
-            base: url::Url::parse(&s.base).unwrap(),
+            base: url::Url::parse(base).unwrap(),
         }
     }
 
