@@ -42,6 +42,10 @@ pub struct Settings {
     pub limits: crate::limits::LimitSettings,
     /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Whether flowgate itself terminates TLS.
+    pub tls: bool,
+    /// Refuse plain HTTP except from loopback (see `web::source`).
+    pub require_https: bool,
 }
 
 /// Title, logo, header and footer of the login and permissions pages.
@@ -86,6 +90,8 @@ impl Default for Settings {
             pages: PageSettings::default(),
             limits: crate::limits::LimitSettings::default(),
             trusted_proxies: Vec::new(),
+            tls: false,
+            require_https: false,
         }
     }
 }

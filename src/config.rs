@@ -117,6 +117,27 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// PEM certificate chain: serve HTTPS directly (with --tls-key).
+    #[arg(
+        long,
+        env = "FLOWGATE_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(
+        long,
+        env = "FLOWGATE_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Refuse plain HTTP at the OAuth endpoints, pages, console, admin API
+    /// and gateway, except from loopback [default: true when the public URL
+    /// is https].
+    #[arg(long, env = "FLOWGATE_REQUIRE_HTTPS", value_name = "BOOL")]
+    pub require_https: Option<bool>,
 }
 
 /// The TOML file: the same options, all optional.
@@ -147,6 +168,9 @@ struct FileConfig {
     rate_limit: Option<u32>,
     login_rate_limit: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    require_https: Option<bool>,
 }
 
 /// Fully resolved configuration of a server.
@@ -156,6 +180,8 @@ pub struct Config {
     pub database_url: String,
     /// Run migrations on start.
     pub migrate: bool,
+    /// Certificate chain and key files when serving HTTPS directly.
+    pub tls: Option<(PathBuf, PathBuf)>,
     pub database_max_connections: u32,
     pub max_body_bytes: usize,
     pub janitor_interval: Duration,
@@ -203,10 +229,27 @@ impl Config {
             .listen
             .or(file.listen)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let tls = match (
+            args.tls_cert.clone().or(file.tls_cert.clone()),
+            args.tls_key.clone().or(file.tls_key.clone()),
+        ) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "tls-cert and tls-key go together".into(),
+                ));
+            }
+        };
         let public_url = args
             .public_url
             .or(file.public_url)
-            .unwrap_or_else(|| default_public_url(listen));
+            .unwrap_or_else(|| default_public_url(listen, tls.is_some()));
+        let serves_tls = tls.is_some();
+        let require_https = args
+            .require_https
+            .or(file.require_https)
+            .unwrap_or_else(|| public_url.starts_with("https:"));
         check_public_url(&public_url)?;
         let access_token_lifetime = args
             .access_token_lifetime
@@ -304,6 +347,7 @@ impl Config {
                 .database_url
                 .or(file.database_url)
                 .unwrap_or_else(|| "sqlite://flowgate.db".into()),
+            tls,
             migrate: !(args.no_migrate || file.no_migrate.unwrap_or(false)),
             database_max_connections: args
                 .database_max_connections
@@ -352,6 +396,8 @@ impl Config {
                         .unwrap_or(defaults.limits.logins_per_minute),
                 },
                 trusted_proxies,
+                require_https,
+                tls: serves_tls,
                 ..defaults
             },
         })
@@ -371,11 +417,12 @@ fn parse_proxy(s: &str) -> Result<ipnet::IpNet, ConfigError> {
 
 /// `http://` plus the listen address, with an unspecified IP replaced by
 /// loopback so that the URL is one a browser on this machine can open.
-fn default_public_url(listen: SocketAddr) -> String {
+fn default_public_url(listen: SocketAddr, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
     if listen.ip().is_unspecified() {
-        format!("http://127.0.0.1:{}", listen.port())
+        format!("{scheme}://127.0.0.1:{}", listen.port())
     } else {
-        format!("http://{listen}")
+        format!("{scheme}://{listen}")
     }
 }
 
@@ -409,6 +456,40 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://flowgate.db");
         assert_eq!(c.settings.public_url, "http://127.0.0.1:8080");
         assert_eq!(c.max_body_bytes, 65536);
+        assert!(!c.settings.require_https && !c.settings.tls);
+    }
+
+    #[test]
+    fn https_is_required_by_default_for_an_https_public_url() {
+        let c = |public_url: &str, require_https: Option<bool>| {
+            Config::resolve(ServeArgs {
+                public_url: Some(public_url.into()),
+                require_https,
+                ..ServeArgs::default()
+            })
+            .unwrap()
+            .settings
+            .require_https
+        };
+        assert!(c("https://auth.example.com", None));
+        assert!(!c("https://auth.example.com", Some(false)));
+        assert!(!c("http://127.0.0.1:8080", None));
+        assert!(c("http://127.0.0.1:8080", Some(true)));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let c = Config::resolve(ServeArgs {
+            trusted_proxies: vec!["10.0.0.0/8".into(), "192.0.2.7".into()],
+            ..ServeArgs::default()
+        })
+        .unwrap();
+        assert_eq!(c.settings.trusted_proxies.len(), 2);
+        let bad = ServeArgs {
+            trusted_proxies: vec!["not-an-address".into()],
+            ..ServeArgs::default()
+        };
+        assert!(Config::resolve(bad).is_err());
     }
 
     #[test]

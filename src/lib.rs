@@ -20,4 +20,5 @@ pub mod server;
 pub mod service;
 pub mod snapshot;
 pub mod store;
+pub mod tls;
 pub mod web;

@@ -31,6 +31,8 @@ pub enum StartError {
     Bootstrap(#[from] crate::domain::DomainError),
     #[error("cannot prepare the store: {0} (--no-migrate is set: run `flowgate migrate` first)")]
     NotMigrated(crate::domain::DomainError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -54,6 +56,11 @@ impl Server {
 
     /// Like [`Server::start`], on a listener the caller bound.
     pub async fn start_on(listener: TcpListener, config: Config) -> Result<Server, StartError> {
+        // A bad certificate or key is found before anything else happens.
+        let tls = match &config.tls {
+            Some((cert, key)) => Some(crate::tls::load(cert, key)?),
+            None => None,
+        };
         // Install the metrics recorder before anything records.
         let _ = web::ops::prometheus();
         let store = store::open_with(
@@ -99,17 +106,36 @@ impl Server {
         }
         tokio::spawn(metrics_upkeep(stopped.clone()));
         let router = web::router(app.clone(), config.max_body_bytes, config.demo);
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let mut shutdown = stopped;
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = shutdown.wait_for(|s| *s).await;
-            })
-            .await
-        });
+        let task = match tls {
+            None => tokio::spawn(async move {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(async move {
+                        let _ = shutdown.wait_for(|s| *s).await;
+                    })
+                    .await
+            }),
+            Some(tls) => {
+                let listener = listener.into_std().map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+                let server = axum_server::from_tcp_rustls(listener, tls).map_err(|source| {
+                    StartError::Listen {
+                        addr: config.listen,
+                        source,
+                    }
+                })?;
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    let _ = shutdown.wait_for(|s| *s).await;
+                    stopper.graceful_shutdown(None);
+                });
+                tokio::spawn(server.handle(handle).serve(service))
+            }
+        };
         Ok(Server {
             addr,
             app,

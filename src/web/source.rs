@@ -4,9 +4,11 @@
 //! anyone else is ignored, so it cannot be used to dodge limits.
 
 use crate::app::App;
+use crate::oauth::metadata::{AUTHORIZE_PATH, LOGIN_PATH, LOGOUT_PATH, METADATA_PATH};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
@@ -24,21 +26,56 @@ pub struct Source {
     pub loopback: bool,
 }
 
-/// Middleware: works out the [`Source`] and puts it in the extensions.
+/// Middleware: works out the [`Source`] and puts it in the extensions;
+/// refuses plain HTTP where HTTPS is required, and sends HSTS over HTTPS.
 pub async fn source(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let tls = req.extensions().get::<Tls>().is_some();
-    let source = of(peer, tls, req.headers(), &app.settings.trusted_proxies);
+    let settings = &app.settings;
+    let source = of(peer, settings.tls, req.headers(), &settings.trusted_proxies);
+    if settings.require_https && !source.https && !source.loopback && needs_https(req.uri().path())
+    {
+        return plain_http_refused(&app, req.uri().path());
+    }
     req.extensions_mut().insert(source);
-    next.run(req).await
+    let mut response = next.run(req).await;
+    if source.https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
 }
 
-/// Marks a request that arrived over flowgate's own TLS listener.
-#[derive(Debug, Clone, Copy)]
-pub struct Tls;
+/// Everything but the probes, the metadata document and the stylesheet
+/// carries credentials or tokens, so needs HTTPS.
+fn needs_https(path: &str) -> bool {
+    !matches!(
+        path,
+        "/healthz" | "/readyz" | "/metrics" | METADATA_PATH | "/assets/flowgate.css"
+    )
+}
+
+/// 403 for a plain HTTP request that needed HTTPS: a page for browsers, an
+/// OAuth-shaped JSON error for everyone else.
+fn plain_http_refused(app: &App, path: &str) -> Response {
+    let message = format!(
+        "This server requires HTTPS. Use {} instead.",
+        app.settings.public_url
+    );
+    let is_page = path == AUTHORIZE_PATH
+        || path == LOGIN_PATH
+        || path == LOGOUT_PATH
+        || (path.starts_with("/admin") && !path.starts_with("/admin/api/"));
+    if is_page {
+        return super::pages::error_page(app, StatusCode::FORBIDDEN, &message);
+    }
+    let body = serde_json::json!({ "error": "invalid_request", "error_description": message });
+    super::reply::no_store((StatusCode::FORBIDDEN, axum::Json(body)).into_response())
+}
 
 /// The source of a request from `peer` with `headers`.
 pub fn of(peer: Option<IpAddr>, tls: bool, headers: &HeaderMap, trusted: &[IpNet]) -> Source {

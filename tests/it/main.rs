@@ -21,5 +21,6 @@ mod refresh;
 mod server;
 mod store_suite;
 mod support;
+mod tls;
 mod token_endpoint;
 mod user_agent;
