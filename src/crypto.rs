@@ -13,6 +13,7 @@ use rand::RngCore;
 use sha2::{Digest as _, Sha256};
 use std::fmt;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
 
 /// SHA-256 digest of a secret (token, code, client secret, session id).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,9 +54,16 @@ impl fmt::Debug for Digest {
     }
 }
 
-/// A secret value that never shows in `Debug` output or logs.
+/// A secret value that never shows in `Debug` output or logs, and is
+/// wiped from memory when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
@@ -91,6 +99,7 @@ pub fn random_secret(prefix: &str) -> Secret {
     let mut out = String::with_capacity(prefix.len() + 43);
     out.push_str(prefix);
     URL_SAFE_NO_PAD.encode_string(bytes, &mut out);
+    bytes.zeroize();
     Secret(out)
 }
 
