@@ -5,3 +5,5 @@
 //! owe the people whose secrets pass through the server.
 
 mod logs;
+mod pages;
+mod redirects;
