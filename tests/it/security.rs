@@ -4,6 +4,7 @@
 //! 6750) that describes it; plus the hygiene every HTML page and the logs
 //! owe the people whose secrets pass through the server.
 
+mod codes;
 mod logs;
 mod pages;
 mod redirects;
