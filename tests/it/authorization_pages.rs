@@ -1,13 +1,12 @@
 //! The login and permissions pages (DESIGN.md §4) as a browser sees them:
 //! the answers of the permissions form (RFC 6749 §4.1.2.1, §3.3), the
-//! login session, CSRF protection (RFC 6749 §10.12), framing and caching
-//! headers (§10.13), signing out, and the error page shown instead of
-//! redirecting to an untrusted client (§4.1.2.1).
+//! login session and signing out. Their defences against CSRF,
+//! clickjacking, open redirection and session fixation are in the
+//! security suite (`security::pages`, `security::redirects`).
 
 use crate::authorization_code::{redeem, setup};
 use crate::support::{REDIRECT_URI, TestClient, TestServer};
-use crate::user_agent::{Browser, Csrf, End, Flow, LOGOUT_PATH, Page, Step, Trip, authorize_url};
-use flowgate::domain::ClientInput;
+use crate::user_agent::{Browser, End, Flow, LOGOUT_PATH, Step, Trip, authorize_url};
 use serde_json::json;
 
 /// A code request for `read write`, answered as `flow` says.
@@ -142,7 +141,7 @@ async fn permissions_page_offers_each_requested_scope_ticked_design_4() {
 }
 
 /// A request that shows the pages: `read write` for `c`.
-fn url(s: &TestServer, c: &TestClient) -> String {
+pub(crate) fn url(s: &TestServer, c: &TestClient) -> String {
     let p = [
         ("response_type", "code"),
         ("client_id", c.id.as_str()),
@@ -153,18 +152,11 @@ fn url(s: &TestServer, c: &TestClient) -> String {
     authorize_url(s, &p)
 }
 
-fn session_cookie(trip: &Trip) -> Option<&str> {
+pub(crate) fn session_cookie(trip: &Trip) -> Option<&str> {
     trip.set_cookies
         .iter()
         .map(String::as_str)
         .find(|c| c.starts_with("fg_session="))
-}
-
-fn assert_forbidden(trip: &Trip) {
-    let page = trip.page();
-    assert_eq!(page.status, 403, "{}", page.body);
-    assert_eq!(page.step(), None, "{}", page.body);
-    assert!(page.header("location").is_none());
 }
 
 #[tokio::test]
@@ -216,128 +208,6 @@ async fn signed_in_browser_skips_the_login_page() {
         .authorize(&url(&s, &c), &Flow::default())
         .await;
     assert_eq!(other.steps, [Step::Login, Step::Consent]);
-    s.stop().await;
-}
-
-/// The CSRF token another browser got on `step`.
-async fn foreign_csrf(s: &TestServer, c: &TestClient, step: Step) -> String {
-    let trip = Browser::new(s)
-        .authorize(
-            &url(s, c),
-            &Flow {
-                stop_at: Some(step),
-                ..Flow::default()
-            },
-        )
-        .await;
-    assert_eq!(trip.steps.last(), Some(&step));
-    trip.page().form().hidden("csrf_token").unwrap().to_owned()
-}
-
-#[tokio::test]
-async fn login_form_without_or_with_a_foreign_csrf_token_is_forbidden_rfc6749_10_12() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let foreign = foreign_csrf(&s, &c, Step::Login).await;
-    for csrf in [Csrf::Drop, Csrf::Set(String::new()), Csrf::Set(foreign)] {
-        let b = Browser::new(&s);
-        let trip = b
-            .authorize(
-                &url(&s, &c),
-                &Flow {
-                    login_csrf: csrf.clone(),
-                    ..Flow::default()
-                },
-            )
-            .await;
-        assert_eq!(trip.steps, [Step::Login], "{csrf:?}");
-        assert_forbidden(&trip);
-        assert_eq!(session_cookie(&trip), None, "{csrf:?}");
-        let next = b.authorize(&url(&s, &c), &Flow::default()).await;
-        assert_eq!(
-            next.steps,
-            [Step::Login, Step::Consent],
-            "{csrf:?}: no session was started"
-        );
-    }
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn permissions_form_without_or_with_a_foreign_csrf_token_is_forbidden_rfc6749_10_12() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let foreign = foreign_csrf(&s, &c, Step::Consent).await;
-    let b = Browser::new(&s);
-    for csrf in [Csrf::Drop, Csrf::Set(String::new()), Csrf::Set(foreign)] {
-        let trip = b
-            .authorize(
-                &url(&s, &c),
-                &Flow {
-                    consent_csrf: csrf.clone(),
-                    ..Flow::default()
-                },
-            )
-            .await;
-        assert_eq!(trip.steps.last(), Some(&Step::Consent), "{csrf:?}");
-        assert_forbidden(&trip);
-    }
-    // With its own token the same browser gets its code.
-    let ok = b.authorize(&url(&s, &c), &Flow::default()).await;
-    assert_eq!(ok.steps, [Step::Consent]);
-    assert!(ok.callback().q("code").is_some());
-    s.stop().await;
-}
-
-fn assert_page_headers(page: &Page, what: &str) {
-    assert_eq!(page.header("x-frame-options"), Some("DENY"), "{what}");
-    let csp = page.header("content-security-policy").unwrap_or_default();
-    assert!(
-        csp.split(';').any(|d| d.trim() == "frame-ancestors 'none'"),
-        "{what}: {csp}"
-    );
-    assert_eq!(page.header("cache-control"), Some("no-store"), "{what}");
-    assert!(
-        page.header("content-type")
-            .unwrap()
-            .starts_with("text/html"),
-        "{what}"
-    );
-}
-
-#[tokio::test]
-async fn pages_forbid_framing_and_caching_rfc6749_10_13() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let b = Browser::new(&s);
-    let login = b
-        .authorize(
-            &url(&s, &c),
-            &Flow {
-                stop_at: Some(Step::Login),
-                ..Flow::default()
-            },
-        )
-        .await;
-    assert_page_headers(login.page(), "login page");
-    let consent = b
-        .authorize(
-            &url(&s, &c),
-            &Flow {
-                stop_at: Some(Step::Consent),
-                ..Flow::default()
-            },
-        )
-        .await;
-    assert_eq!(consent.steps, [Step::Login, Step::Consent]);
-    assert_page_headers(consent.page(), "permissions page");
-    let bad = authorize_url(&s, &[("response_type", "code"), ("client_id", "nobody")]);
-    let End::Page(error) = b.get(&bad, &mut Vec::new()).await else {
-        panic!("no error page")
-    };
-    assert_eq!(error.status, 400);
-    assert_page_headers(&error, "error page");
-    let End::Page(logout) = b.get(&s.url(LOGOUT_PATH), &mut Vec::new()).await else {
-        panic!("no logout page")
-    };
-    assert_page_headers(&logout, "logout page");
     s.stop().await;
 }
 
@@ -413,58 +283,5 @@ async fn logout_ends_the_session() {
     let after = b.authorize(&url(&s, &c), &Flow::default()).await;
     assert_eq!(after.steps, [Step::Login, Step::Consent]);
     assert!(after.callback().q("code").is_some());
-    s.stop().await;
-}
-
-/// An error page: 400, HTML, no redirect to anyone.
-async fn assert_error_page(s: &TestServer, params: &[(&str, &str)]) {
-    let r = s.http.get(authorize_url(s, params)).send().await.unwrap();
-    assert_eq!(r.status(), 400, "{params:?}");
-    assert!(r.headers().get("location").is_none(), "{params:?}");
-    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
-    assert!(ct.starts_with("text/html"), "{ct}");
-    let body = r.text().await.unwrap();
-    assert!(
-        !body.contains("app.example.com") && !body.contains("evil.example"),
-        "{body}"
-    );
-}
-
-#[tokio::test]
-async fn untrusted_client_or_redirect_uri_shows_an_error_page_rfc6749_4_1_2_1() {
-    let (s, c) = setup(json!({ "grant_types": ["authorization_code"] })).await;
-    let base = [("response_type", "code"), ("state", "st")];
-    for uri in [
-        "https://evil.example.com/cb",
-        "https://app.example.com/cb/x",
-        "https://app.example.com/cb?x=1",
-        "http://app.example.com/cb",
-        "https://app.example.com/CB",
-    ] {
-        let mut p = base.to_vec();
-        p.extend([("client_id", c.id.as_str()), ("redirect_uri", uri)]);
-        assert_error_page(&s, &p).await;
-    }
-    let mut unknown = base.to_vec();
-    unknown.extend([
-        ("client_id", "no-such-client"),
-        ("redirect_uri", REDIRECT_URI),
-    ]);
-    assert_error_page(&s, &unknown).await;
-    let several = s
-        .client(json!({ "grant_types": ["authorization_code"], "redirect_uris": [REDIRECT_URI, "https://app.example.com/b"] }))
-        .await;
-    assert_error_page(&s, &[("response_type", "code"), ("client_id", &several.id)]).await;
-    let off = ClientInput {
-        active: Some(false),
-        ..ClientInput::default()
-    };
-    s.app.update_client("test", &c.id, off).await.unwrap();
-    let mut inactive = base.to_vec();
-    inactive.extend([("client_id", c.id.as_str()), ("redirect_uri", REDIRECT_URI)]);
-    assert_error_page(&s, &inactive).await;
-    let mut missing = base.to_vec();
-    missing.push(("redirect_uri", REDIRECT_URI));
-    assert_error_page(&s, &missing).await;
     s.stop().await;
 }

@@ -19,6 +19,11 @@ pub(crate) struct Browser {
 
 impl Browser {
     pub fn new(server: &TestServer) -> Browser {
+        Browser::new_at(&server.base)
+    }
+
+    /// A browser for the server at `base`.
+    pub fn new_at(base: &str) -> Browser {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
@@ -26,7 +31,7 @@ impl Browser {
             .unwrap();
         Browser {
             http,
-            base: server.base.clone(),
+            base: base.to_owned(),
             csrf: String::new(),
             session: String::new(),
         }

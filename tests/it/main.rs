@@ -18,6 +18,7 @@ mod multi_node;
 mod pg;
 mod process;
 mod refresh;
+mod security;
 mod server;
 mod store_suite;
 mod support;

@@ -13,6 +13,9 @@ pub(crate) struct Child {
     pub(crate) process: std::process::Child,
     pub(crate) addr: String,
     pub(crate) printed: Vec<String>,
+    /// Every line it writes to standard output after the address line; the
+    /// channel closes when the child closes its output (exits).
+    pub(crate) output: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
 }
 
 impl Drop for Child {
@@ -63,6 +66,7 @@ pub(crate) fn spawn_serve(dir: &std::path::Path, configure: impl FnOnce(&mut Com
                     process,
                     addr,
                     printed,
+                    output: std::sync::Mutex::new(rx),
                 };
             }
             None => printed.push(line),

@@ -2,6 +2,8 @@
 //! (RFC 9700 §4.14.2), the refresh count and grace period (DESIGN.md §3),
 //! and revocation of a whole grant family (RFC 7009 §2.1). Tokens come from
 //! the code flow through the pages; the `oauth2` crate refreshes them.
+//! Scope escalation on refresh is in the security suite
+//! (`security::tokens`).
 
 use crate::authorization_code::token_request;
 use crate::support::on_both_backends;
@@ -14,7 +16,7 @@ use oauth2::{AuthorizationCode, CsrfToken, PkceCodeChallenge, RefreshToken, Scop
 use serde_json::json;
 
 /// A server with the user and a code + refresh client with `refresh_count`.
-async fn setup_with(
+pub(crate) async fn setup_with(
     adjust: impl FnOnce(&mut Config),
     refresh_count: i64,
 ) -> (TestServer, TestClient) {
@@ -29,12 +31,12 @@ async fn setup_with(
     (s, c)
 }
 
-async fn setup(refresh_count: i64) -> (TestServer, TestClient) {
+pub(crate) async fn setup(refresh_count: i64) -> (TestServer, TestClient) {
     setup_with(|_| {}, refresh_count).await
 }
 
 /// Tokens for `read write` through the pages, redeemed by the `oauth2` crate.
-async fn tokens(s: &TestServer, c: &TestClient) -> BasicTokenResponse {
+pub(crate) async fn tokens(s: &TestServer, c: &TestClient) -> BasicTokenResponse {
     let app = oauth_app(s, c);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, _) = app
@@ -54,12 +56,12 @@ async fn tokens(s: &TestServer, c: &TestClient) -> BasicTokenResponse {
         .unwrap()
 }
 
-fn refresh_of(t: &BasicTokenResponse) -> String {
+pub(crate) fn refresh_of(t: &BasicTokenResponse) -> String {
     t.refresh_token().expect("a refresh token").secret().clone()
 }
 
 /// One refresh through the `oauth2` crate; must succeed.
-async fn refresh(s: &TestServer, c: &TestClient, token: &str) -> BasicTokenResponse {
+pub(crate) async fn refresh(s: &TestServer, c: &TestClient, token: &str) -> BasicTokenResponse {
     oauth_app(s, c)
         .exchange_refresh_token(&RefreshToken::new(token.into()))
         .request_async(&s.http)
@@ -68,7 +70,7 @@ async fn refresh(s: &TestServer, c: &TestClient, token: &str) -> BasicTokenRespo
 }
 
 /// A raw refresh request, optionally with `scope`.
-async fn refresh_raw(
+pub(crate) async fn refresh_raw(
     s: &TestServer,
     c: &TestClient,
     token: &str,
@@ -194,44 +196,6 @@ on_both_backends! {
         assert!(active(&s, &c, rt1).await);
         // The successor goes on working.
         assert_ne!(refresh_of(&refresh(&s, &c, rt1).await), rt1);
-        s.stop().await;
-    }
-}
-
-on_both_backends! {
-    async fn refresh_may_narrow_the_scope_never_widen_it_rfc6749_6() {
-        let (s, c) = setup(-1).await;
-        let rt0 = refresh_of(&tokens(&s, &c).await);
-        for wider in ["read write profile", "profile", "admin"] {
-            let r = refresh_raw(&s, &c, &rt0, Some(wider)).await;
-            assert_oauth_error(r, 400, "invalid_scope").await;
-        }
-        // The refused requests used nothing up: rt0 is still the current token.
-        let narrow = oauth_app(&s, &c)
-            .exchange_refresh_token(&RefreshToken::new(rt0.clone()))
-            .add_scope(Scope::new("read".into()))
-            .request_async(&s.http)
-            .await
-            .unwrap();
-        let scopes: Vec<_> = narrow
-            .scopes()
-            .unwrap()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(scopes, ["read"]);
-        assert_eq!(
-            s.introspect(&c, narrow.access_token().secret()).await["scope"],
-            "read"
-        );
-        // The new refresh token keeps the original scope (§6).
-        let rt1 = refresh_of(&narrow);
-        assert_eq!(s.introspect(&c, &rt1).await["scope"], "read write");
-        let full = refresh(&s, &c, &rt1).await;
-        assert_eq!(
-            s.introspect(&c, full.access_token().secret()).await["scope"],
-            "read write"
-        );
         s.stop().await;
     }
 }

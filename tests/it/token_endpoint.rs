@@ -492,24 +492,6 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    async fn admin_scope_is_only_for_administrators_in_user_grants() {
-        let s = TestServer::start().await;
-        s.user("dave", "dave's password").await;
-        let c = s
-            .client(json!({ "grant_types": ["password"], "scope": "read admin" }))
-            .await;
-        let form = [
-            ("grant_type", "password"),
-            ("username", "dave"),
-            ("password", "dave's password"),
-            ("scope", "admin"),
-        ];
-        let r = s.post_basic(&s.token_url(), &c, &form).await;
-        assert_oauth_error(r, 400, "invalid_scope").await;
-    }
-}
-
-on_both_backends! {
     async fn error_descriptions_keep_to_the_rfc_character_set_rfc6749_5_2() {
         let s = TestServer::start().await;
         let c = s.client(json!({})).await;

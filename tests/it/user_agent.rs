@@ -363,11 +363,11 @@ pub fn forms(html: &str) -> Vec<Form> {
     out
 }
 
-type Tag = (String, Vec<(String, Option<String>)>);
+pub(crate) type Tag = (String, Vec<(String, Option<String>)>);
 
 /// Start and end tags with their attributes (names lower-cased, values
 /// unescaped); comments and doctype skipped.
-fn tags(html: &str) -> Vec<Tag> {
+pub(crate) fn tags(html: &str) -> Vec<Tag> {
     let b = html.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

@@ -1,6 +1,7 @@
-//! Bearer token use at the gateway (RFC 6750 §2 and §3).
+//! Bearer token use at the gateway (RFC 6750 §2 and §3). Tokens in the
+//! query or a form body are refused: `security::tokens`.
 
-use super::{assert_error, call, challenge, rest_service, run_url, scope, token, upstream};
+use super::{assert_error, call, challenge, rest_service, scope, token, upstream};
 use crate::support::TestServer;
 use crate::support::on_both_backends;
 use axum::http::Method;
@@ -62,55 +63,6 @@ on_both_backends! {
             .unwrap();
         assert!(r.headers().get("www-authenticate").is_none());
         assert_error(r, 404, "not_found", "no such service").await;
-    }
-}
-
-on_both_backends! {
-    async fn query_and_form_body_tokens_are_refused_rfc6750_2_2_2_3() {
-        let s = setup().await;
-        let (_, t) = token(&s, "api").await;
-        let query = format!("api/echo?access_token={t}");
-        let only_header = "send the access token in the Authorization header (RFC 6750 section 2.1)";
-        let twice = "the access token must be sent in exactly one way (RFC 6750 section 2)";
-        let cases = [
-            (s.http.get(run_url(&s, &query)), only_header),
-            (
-                s.http
-                    .post(run_url(&s, "api/echo"))
-                    .form(&[("access_token", t.as_str())]),
-                only_header,
-            ),
-            (s.http.get(run_url(&s, &query)).bearer_auth(&t), twice),
-            (
-                s.http
-                    .post(run_url(&s, "api/echo"))
-                    .bearer_auth(&t)
-                    .form(&[("a", "1"), ("access_token", t.as_str())]),
-                twice,
-            ),
-        ];
-        for (req, description) in cases {
-            let r = req.send().await.unwrap();
-            assert_eq!(
-                challenge(&r),
-                format!(
-                    "Bearer realm=\"flowgate\", error=\"invalid_request\", \
-                     error_description=\"{description}\""
-                )
-            );
-            assert_error(r, 400, "invalid_request", description).await;
-        }
-        // A form body without a token is forwarded as it is.
-        let r = s
-            .http
-            .post(run_url(&s, "api/echo"))
-            .bearer_auth(&t)
-            .form(&[("a", "1"), ("b", "x y")])
-            .send()
-            .await
-            .unwrap();
-        let echo: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(echo["body"], "a=1&b=x+y");
     }
 }
 
