@@ -180,6 +180,8 @@ pub struct Config {
     pub database_url: String,
     /// Run migrations on start.
     pub migrate: bool,
+    /// No public URL was configured: it is derived from the bound address.
+    pub public_url_from_listen: bool,
     /// Certificate chain and key files when serving HTTPS directly.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub database_max_connections: u32,
@@ -241,6 +243,7 @@ impl Config {
                 ));
             }
         };
+        let public_url_from_listen = args.public_url.is_none() && file.public_url.is_none();
         let public_url = args
             .public_url
             .or(file.public_url)
@@ -348,6 +351,7 @@ impl Config {
                 .or(file.database_url)
                 .unwrap_or_else(|| "sqlite://flowgate.db".into()),
             tls,
+            public_url_from_listen,
             migrate: !(args.no_migrate || file.no_migrate.unwrap_or(false)),
             database_max_connections: args
                 .database_max_connections
@@ -417,7 +421,7 @@ fn parse_proxy(s: &str) -> Result<ipnet::IpNet, ConfigError> {
 
 /// `http://` plus the listen address, with an unspecified IP replaced by
 /// loopback so that the URL is one a browser on this machine can open.
-fn default_public_url(listen: SocketAddr, tls: bool) -> String {
+pub fn default_public_url(listen: SocketAddr, tls: bool) -> String {
     let scheme = if tls { "https" } else { "http" };
     if listen.ip().is_unspecified() {
         format!("{scheme}://127.0.0.1:{}", listen.port())

@@ -69,7 +69,15 @@ impl Server {
             config.database_max_connections,
         )
         .await?;
-        let app = Arc::new(App::new(store, config.settings.clone()));
+        let mut settings = config.settings.clone();
+        if config.public_url_from_listen
+            && config.listen.port() == 0
+            && let Ok(bound) = listener.local_addr()
+        {
+            // With port 0 only the bound listener knows the real port.
+            settings.public_url = crate::config::default_public_url(bound, settings.tls);
+        }
+        let app = Arc::new(App::new(store, settings));
         app.follow_changes();
         let unmigrated = |e| match config.migrate {
             true => StartError::Bootstrap(e),
@@ -186,7 +194,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let base = &config.settings.public_url;
+    let base = server.app.settings.public_url.clone();
     tracing::info!(
         listen = %server.addr,
         database = %store::redact_url(&config.database_url),

@@ -263,3 +263,25 @@ async fn janitor_purges_expired_tokens_in_the_background() {
             .is_some()
     );
 }
+
+#[test]
+fn with_port_0_the_issuer_names_the_bound_port_rfc8414_2() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_serve(dir.path(), |c| {
+        c.env("FLOWGATE_ADMIN_PASSWORD", "an-admin-password");
+    });
+    let mut stream = std::net::TcpStream::connect(&child.addr).unwrap();
+    write!(
+        stream,
+        "GET /.well-known/oauth-authorization-server HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        child.addr
+    )
+    .unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    let body = &out[out.find("\r\n\r\n").unwrap() + 4..];
+    let doc: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(doc["issuer"], format!("http://{}", child.addr));
+    terminate(&mut child.process);
+}
