@@ -14,6 +14,7 @@ mod gateway;
 mod implicit;
 mod introspection;
 mod pg;
+mod properties;
 mod refresh;
 mod server;
 mod store_suite;
