@@ -10,6 +10,7 @@ use flowgate::domain::ScopeSet;
 use flowgate::domain::name::FORBIDDEN;
 use proptest::collection::vec;
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use std::collections::BTreeSet;
 
 /// Whether the RFC's scope-token syntax allows `c`.
@@ -17,11 +18,29 @@ fn rfc_token_char(c: char) -> bool {
     matches!(c as u32, 0x21 | 0x23..=0x5B | 0x5D..=0x7E)
 }
 
-/// A scope name flowgate accepts.
+/// A scope name flowgate accepts: the RFC's characters less `FORBIDDEN`.
 fn token() -> impl Strategy<Value = String> {
-    "[!#-~]{1,30}".prop_filter("no forbidden character", |t| {
-        !t.contains(FORBIDDEN) && t.chars().all(rfc_token_char)
-    })
+    r"[!#$%*+\-.0-9=?@A-Z\[\]^_`a-z{|}~]{1,30}"
+}
+
+#[test]
+fn the_token_strategy_keeps_to_the_rules() {
+    let allowed: Vec<char> = (0x21u8..=0x7E)
+        .map(char::from)
+        .filter(|c| rfc_token_char(*c) && !FORBIDDEN.contains(c))
+        .collect();
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut seen = BTreeSet::new();
+    for _ in 0..500 {
+        let t = token().new_tree(&mut runner).unwrap().current();
+        assert!(t.chars().all(|c| allowed.contains(&c)), "{t}");
+        seen.extend(t.chars());
+    }
+    assert_eq!(
+        seen.len(),
+        allowed.len(),
+        "every allowed character is generated"
+    );
 }
 
 /// Names, and the same names with a few repeated, in a random order.
