@@ -42,7 +42,8 @@ impl<'a> Fields<'a> {
 
     pub(super) fn check_known(&self, known: impl Fn(&str) -> bool) -> Result<(), FlowError> {
         match self.obj.keys().find(|k| !known(k)) {
-            Some(k) => Err(self.error(k, "unknown field")),
+            // Quoted, so that an empty name or one with stray spaces shows.
+            Some(k) => Err(self.error(k, format!("unknown field \"{k}\""))),
             None => Ok(()),
         }
     }

@@ -17,6 +17,7 @@ mod limits;
 mod multi_node;
 mod pg;
 mod process;
+mod properties;
 mod refresh;
 mod security;
 mod server;

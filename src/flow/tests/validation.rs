@@ -35,6 +35,16 @@ fn the_definition_must_be_an_object_with_steps() {
 }
 
 #[test]
+fn unknown_field_errors_quote_the_name() {
+    // Found by the property tests: an empty key made "definition: : unknown field".
+    let e = Flow::parse(&json!({"steps": [], "": null})).unwrap_err();
+    assert_eq!(e.to_string(), "definition: : unknown field \"\"");
+    let (s, f, message) = invalid(steps(json!([{"type": "map", "type ": "map"}])));
+    assert_eq!((s.as_str(), f.as_str()), ("steps[0]", "type "));
+    assert_eq!(message, "unknown field \"type \"");
+}
+
+#[test]
 fn steps_need_a_known_type_and_known_fields() {
     is(steps(json!([5])), "steps[0]", "type");
     is(steps(json!([{"set": {}}])), "steps[0]", "type");
