@@ -5,13 +5,14 @@
 //! reproduces it, and verification stays cheap on the hot path. Passwords are
 //! chosen by people and get Argon2id instead.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{self, Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest as _, Sha256};
 use std::fmt;
+use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -111,22 +112,131 @@ pub fn random_id() -> String {
 }
 
 /// Argon2id hash of a password in PHC string format.
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+pub fn hash_password(password: &str) -> Result<String, password_hash::Error> {
     let mut salt = [0u8; 16];
     fill_random(&mut salt);
+    let argon2 = Argon2::default();
+    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        Ok(hash_into(&argon2, password.as_bytes(), &salt, out)?)
+    })?;
     let salt = SaltString::encode_b64(&salt)?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
 }
 
 /// Checks a password against a stored PHC hash; a malformed hash never matches.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(hash) => Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok(),
-        Err(_) => false,
+    verify(password, phc).unwrap_or(false)
+}
+
+/// What `PasswordVerifier::verify_password` does, with [`hash_into`].
+fn verify(password: &str, phc: &str) -> Result<bool, password_hash::Error> {
+    let hash = PasswordHash::new(phc)?;
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return Ok(false);
+    };
+    let version = hash.version.map(Version::try_from).transpose()?;
+    let argon2 = Argon2::new(
+        Algorithm::try_from(hash.algorithm)?,
+        version.unwrap_or_default(),
+        Params::try_from(&hash)?,
+    );
+    let mut salt_bytes = [0u8; 64];
+    let salt = salt.decode_b64(&mut salt_bytes)?;
+    let computed = Output::init_with(expected.len(), |out| {
+        Ok(hash_into(&argon2, password.as_bytes(), salt, out)?)
+    })?;
+    // `Output` compares in constant time.
+    Ok(computed == expected)
+}
+
+/// Argon2 into `out`, in working memory from [`ARGON2_MEMORY`].
+fn hash_into(
+    argon2: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let mut memory = ARGON2_MEMORY.take();
+    let blocks = argon2.params().block_count();
+    if memory.0.len() < blocks {
+        memory.0.resize(blocks, Block::default());
+    }
+    argon2.hash_password_into_with_memory(password, salt, out, &mut memory.0[..])
+}
+
+/// Argon2's working memory (19 MiB a hash with the default parameters),
+/// allocated once for each hash that may run at the same time, then reused.
+/// Allocated per hash, as `argon2` does by itself, glibc's malloc kept the
+/// freed blocks in its heaps: under concurrent logins the resident memory
+/// grew by hundreds of megabytes and never came back. At most one hash per
+/// CPU (and at most [`MAX_HASHES_AT_ONCE`]) runs at a time; more would only
+/// compete for the CPUs.
+static ARGON2_MEMORY: Argon2Memory = Argon2Memory {
+    pool: Mutex::new(Pool {
+        free: Vec::new(),
+        allocated: 0,
+    }),
+    returned: Condvar::new(),
+};
+
+/// Bounds the pool (19 MiB each) on machines with many CPUs; eight hashes
+/// at once still check hundreds of passwords a second.
+const MAX_HASHES_AT_ONCE: usize = 8;
+
+struct Argon2Memory {
+    pool: Mutex<Pool>,
+    returned: Condvar,
+}
+
+struct Pool {
+    free: Vec<Vec<Block>>,
+    allocated: usize,
+}
+
+/// Working memory on loan; goes back to the pool wiped when dropped.
+struct Lent(Vec<Block>);
+
+impl Argon2Memory {
+    /// Memory for one hash, waiting while every buffer is in use.
+    fn take(&self) -> Lent {
+        static LIMIT: OnceLock<usize> = OnceLock::new();
+        let limit = *LIMIT.get_or_init(|| {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_HASHES_AT_ONCE))
+        });
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(memory) = pool.free.pop() {
+                return Lent(memory);
+            }
+            if pool.allocated < limit {
+                pool.allocated += 1;
+                return Lent(Vec::new());
+            }
+            pool = self
+                .returned
+                .wait(pool)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        // What a hash leaves there derives from a password.
+        self.0.fill(Block::default());
+        let mut pool = ARGON2_MEMORY
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        pool.free.push(std::mem::take(&mut self.0));
+        ARGON2_MEMORY.returned.notify_one();
     }
 }
 
@@ -166,6 +276,54 @@ mod tests {
         assert!(verify_password("correct horse", &phc));
         assert!(!verify_password("wrong", &phc));
         assert!(!verify_password("x", "not-a-hash"));
+    }
+
+    #[test]
+    fn password_hashes_agree_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::encode_b64(b"sixteen byte slt").unwrap();
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_password("correct horse", &theirs));
+        assert!(!verify_password("correct horsf", &theirs));
+        let ours = hash_password("correct horse").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        // Other parameters, as an older hash may carry: still checked.
+        let params = Params::new(8 * 1024, 1, 1, None).unwrap();
+        let other = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"pw", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_password("pw", &other));
+        assert!(!verify_password("pX", &other));
+    }
+
+    #[test]
+    fn concurrent_password_checks_share_bounded_memory() {
+        let phc = hash_password("pw").unwrap();
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let phc = phc.clone();
+                std::thread::spawn(move || verify_password("pw", &phc))
+            })
+            .collect();
+        for t in threads {
+            assert!(t.join().unwrap());
+        }
+        let pool = ARGON2_MEMORY.pool.lock().unwrap();
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert!(
+            pool.allocated <= cpus.min(MAX_HASHES_AT_ONCE),
+            "{}",
+            pool.allocated
+        );
     }
 
     #[test]

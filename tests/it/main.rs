@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod cli_services;
 mod console;
+mod crash;
 mod demo;
 mod gateway;
 mod implicit;

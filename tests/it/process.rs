@@ -3,6 +3,7 @@
 //! failing test leaves no server behind.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,8 +31,17 @@ impl Drop for Child {
 /// Starts `flowgate serve --listen 127.0.0.1:0 --log-json` in `dir`, after
 /// `configure` has added its arguments and environment, and waits (at most
 /// 30 s) until it logs the address it listens on.
-pub(crate) fn spawn_serve(dir: &std::path::Path, configure: impl FnOnce(&mut Command)) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowgate"));
+pub(crate) fn spawn_serve(dir: &Path, configure: impl FnOnce(&mut Command)) -> Child {
+    spawn_serve_bin(Path::new(env!("CARGO_BIN_EXE_flowgate")), dir, configure)
+}
+
+/// [`spawn_serve`] with the `flowgate` binary at `bin`.
+pub(crate) fn spawn_serve_bin(
+    bin: &Path,
+    dir: &Path,
+    configure: impl FnOnce(&mut Command),
+) -> Child {
+    let mut cmd = Command::new(bin);
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--log-json"])
         .current_dir(dir)
         .env_remove("FLOWGATE_DATABASE_URL")
