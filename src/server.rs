@@ -112,7 +112,7 @@ impl Server {
                 stopped.clone(),
             ));
         }
-        tokio::spawn(metrics_upkeep(stopped.clone()));
+        tokio::spawn(upkeep(app.clone(), stopped.clone()));
         let router = web::router(app.clone(), config.max_body_bytes, config.demo);
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let mut shutdown = stopped;
@@ -165,7 +165,10 @@ impl Server {
     }
 }
 
-async fn metrics_upkeep(mut stop: watch::Receiver<bool>) {
+/// Every few seconds: the metrics exporter's upkeep, and dropping the
+/// rate-limit state of quiet clients and addresses (it would otherwise grow
+/// with every address ever seen).
+async fn upkeep(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
@@ -174,6 +177,7 @@ async fn metrics_upkeep(mut stop: watch::Receiver<bool>) {
         if let Some(h) = web::ops::prometheus() {
             h.run_upkeep();
         }
+        app.limiter.tidy();
     }
 }
 

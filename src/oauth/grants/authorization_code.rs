@@ -111,14 +111,15 @@ async fn replayed(
     at: UnixTime,
 ) -> Result<OAuthError, OAuthError> {
     let revoked = app.store.revoke_grant(grant_id, at).await?;
-    app.forget(Change::Tokens(revoked.clone())).await;
+    let count = revoked.len();
+    app.forget(Change::Tokens(revoked)).await;
     app.audit(
         NewAuditEvent::failure(
             format!("client:{}", client.id),
             "code.replay",
             grant_id.to_owned(),
         )
-        .with_detail(serde_json::json!({ "revoked_access_tokens": revoked.len() })),
+        .with_detail(serde_json::json!({ "revoked_access_tokens": count })),
     )
     .await;
     Ok(OAuthError::invalid_grant(

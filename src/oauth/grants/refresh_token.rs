@@ -111,14 +111,15 @@ async fn replay(
         }
     }
     let revoked = app.store.revoke_grant(&old.grant_id, at).await?;
-    app.forget(Change::Tokens(revoked.clone())).await;
+    let count = revoked.len();
+    app.forget(Change::Tokens(revoked)).await;
     app.audit(
         NewAuditEvent::failure(
             format!("client:{}", client.id),
             "refresh.reuse",
             old.grant_id.clone(),
         )
-        .with_detail(serde_json::json!({ "revoked_access_tokens": revoked.len() })),
+        .with_detail(serde_json::json!({ "revoked_access_tokens": count })),
     )
     .await;
     Err(OAuthError::invalid_grant(
